@@ -1,0 +1,143 @@
+"""The one place where errors become HTTP: RFC 9457 problem+json with a stable ``code``."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from minirelease.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+STATUS_BY_CODE = {
+    "not_found": 404,
+    "permission_denied": 403,
+    "unauthenticated": 401,
+    "validation_error": 422,
+    "invalid_transition": 409,
+    "conflict": 409,
+    "package_invalid": 422,
+    "rate_limited": 429,
+    "not_released": 404,
+    "removed": 410,
+    "method_not_allowed": 405,
+    "payload_too_large": 413,
+    "internal_error": 500,
+    "unavailable": 503,
+}
+
+TITLES = {
+    "not_found": "Not found",
+    "permission_denied": "Permission denied",
+    "unauthenticated": "Authentication required",
+    "validation_error": "Invalid request",
+    "invalid_transition": "Action not allowed in this state",
+    "conflict": "Conflict",
+    "package_invalid": "Package refused",
+    "rate_limited": "Too many requests",
+    "not_released": "Not released",
+    "removed": "Removed",
+    "method_not_allowed": "Method not allowed",
+    "payload_too_large": "Payload too large",
+    "internal_error": "Internal error",
+    "unavailable": "Temporarily unavailable",
+}
+
+
+class ProblemResponse(JSONResponse):
+    media_type = PROBLEM_JSON
+
+    def render(self, content: Any) -> bytes:
+        # ASCII escapes: a detail may echo the caller's input, and JSON lets that hold a lone
+        # surrogate ("\ud800") that UTF-8 cannot encode; escaped, every string renders.
+        return json.dumps(
+            content, ensure_ascii=True, allow_nan=False, separators=(",", ":")
+        ).encode()
+
+
+def problem(request: Request, code: str, detail: str, **extra: Any) -> JSONResponse:
+    status = STATUS_BY_CODE[code]
+    body: dict[str, Any] = {
+        "type": f"urn:minirelease:problem:{code}",
+        "title": TITLES[code],
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "instance": request.url.path,
+    }
+    body.update({k: v for k, v in extra.items() if v is not None})
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return ProblemResponse(body, status_code=status, headers=headers)
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    return [
+        {"loc": [str(part) for part in err.get("loc", ())], "msg": err.get("msg", "")}
+        for err in exc.errors()
+    ]
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        return problem(request, exc.code, exc.detail, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _field_errors(exc)
+        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+        detail = f"{'.'.join(first['loc'])}: {first['msg']}"
+        return problem(request, "validation_error", detail, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {
+            401: "unauthenticated",
+            403: "permission_denied",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "payload_too_large",
+            429: "rate_limited",
+        }.get(exc.status_code, "validation_error")
+        detail = exc.detail if isinstance(exc.detail, str) else TITLES[code]
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"no such resource: {request.url.path}"
+        return problem(request, code, detail)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        # A uniqueness race lost to a concurrent request: nothing was written.
+        return problem(request, "conflict", "the change conflicts with a concurrent change")
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
+        # An optimistic row_version check lost to a concurrent change: nothing was written.
+        return problem(request, "conflict", "the resource changed concurrently; reload and retry")
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> JSONResponse:
+        # A value no rule caught and the database refuses (PostgreSQL text cannot hold a NUL
+        # character): the request's fault, and the rollback leaves nothing written.
+        log.warning("database refused a value on %s: %s", request.url.path, exc.orig)
+        reason = (str(exc.orig).splitlines() or ["invalid value"])[0]
+        return problem(request, "validation_error", f"a value cannot be stored: {reason}")
+
+    @app.exception_handler(OperationalError)
+    async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
+        log.warning("database unavailable: %s", exc)
+        return problem(request, "unavailable", "the database is busy; retry the request")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem(request, "internal_error", "an unexpected error occurred")

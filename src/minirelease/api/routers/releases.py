@@ -1,0 +1,231 @@
+"""Releases: Choose App, View Configuration, Test Compatibility / View Report, Apply,
+reviews, release preparation and release (design §3, §7)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from minirelease.api.deps import CurrentUser, DbSession, Uow
+from minirelease.api.schemas import Body
+from minirelease.authz import Principal
+from minirelease.errors import NotFound
+from minirelease.releases import compat_runs, review, rollout_actions, service
+from minirelease.releases.models import Release
+from minirelease.releases.schemas import (
+    ApplyRequest,
+    GrayscaleRequest,
+    PilotRequest,
+    ReleaseCreate,
+    ReleaseRead,
+    ReviewCreate,
+    RunRead,
+    release_read,
+    run_read,
+)
+from minirelease.releases.state import Status
+from minirelease.uow import UnitOfWork
+
+router = APIRouter(tags=["releases"])
+
+
+def _notify_jobs(request: Request, uow: UnitOfWork) -> None:
+    """Wake the workers once the job rows are committed."""
+    uow.after_commit(request.app.state.jobs.notify)
+
+
+def _done(uow: UnitOfWork, release: Release) -> ReleaseRead:
+    read = release_read(uow.session, release)
+    uow.commit()
+    return read
+
+
+@router.post("/mini-programs/{mini_program_id}/releases", status_code=201)
+def create_release(
+    mini_program_id: str, body: ReleaseCreate, principal: CurrentUser, uow: Uow, request: Request
+) -> ReleaseRead:
+    release = service.create_release(
+        uow.session,
+        principal,
+        mini_program_id=mini_program_id,
+        version=body.version,
+        partner_app=body.partner_app,
+    )
+    _notify_jobs(request, uow)
+    return _done(uow, release)
+
+
+@router.get("/mini-programs/{mini_program_id}/releases")
+def list_releases(
+    mini_program_id: str, principal: CurrentUser, session: DbSession
+) -> list[ReleaseRead]:
+    releases = service.list_releases(session, principal, mini_program_id=mini_program_id)
+    return [release_read(session, r) for r in releases]
+
+
+@router.get("/releases/{release_id}")
+def get_release(release_id: str, principal: CurrentUser, session: DbSession) -> ReleaseRead:
+    return release_read(session, service.get_release(session, principal, release_id=release_id))
+
+
+@router.get("/releases/{release_id}/configuration")
+def get_configuration(
+    release_id: str, principal: CurrentUser, session: DbSession
+) -> dict[str, Any]:
+    return service.get_configuration(session, principal, release_id=release_id)
+
+
+@router.put("/releases/{release_id}/configuration")
+def put_configuration(
+    release_id: str, body: dict[str, Any], principal: CurrentUser, uow: Uow, request: Request
+) -> ReleaseRead:
+    """Change the build configuration; a change rebuilds the package."""
+    release = service.change_configuration(
+        uow.session, principal, release_id=release_id, changes=body
+    )
+    _notify_jobs(request, uow)
+    return _done(uow, release)
+
+
+class RunStart(Body):
+    """Narrows the matrix; each list left out means all."""
+
+    os: list[str] | None = None  # "android-14", "ios-17"
+    networks: list[str] | None = None
+    devices: list[str] | None = None
+
+
+@router.post("/releases/{release_id}/compatibility-runs", status_code=202)
+def start_compatibility_run(
+    release_id: str,
+    principal: CurrentUser,
+    uow: Uow,
+    request: Request,
+    body: RunStart | None = None,
+) -> RunRead:
+    narrowed = body.model_dump() if body is not None else {}
+    run = compat_runs.start_run(uow.session, principal, release_id=release_id, **narrowed)
+    _notify_jobs(request, uow)
+    read = run_read(run)
+    uow.commit()
+    return read
+
+
+@router.get("/releases/{release_id}/compatibility-runs")
+def list_compatibility_runs(
+    release_id: str, principal: CurrentUser, session: DbSession
+) -> list[RunRead]:
+    return [run_read(r) for r in compat_runs.list_runs(session, principal, release_id=release_id)]
+
+
+@router.get("/releases/{release_id}/compatibility-runs/{run_id}")
+def get_compatibility_run(
+    release_id: str, run_id: str, principal: CurrentUser, session: DbSession
+) -> RunRead:
+    return run_read(compat_runs.get_run(session, principal, release_id=release_id, run_id=run_id))
+
+
+@router.get(
+    "/releases/{release_id}/compatibility-runs/{run_id}/report.html", response_class=HTMLResponse
+)
+def get_compatibility_report_html(
+    release_id: str, run_id: str, principal: CurrentUser, session: DbSession
+) -> HTMLResponse:
+    run = compat_runs.get_run(session, principal, release_id=release_id, run_id=run_id)
+    if run.report_html is None and run.status in ("failed", "canceled"):
+        raise NotFound(f"run {run.id} {run.status} without a report")
+    if run.report_html is None:
+        body = f"<!doctype html><title>Report pending</title><p>Run {run.id} is {run.status}.</p>"
+        return HTMLResponse(body, status_code=202)
+    # The page is self-contained and escaped; the CSP stops anything a package smuggles in.
+    return HTMLResponse(
+        run.report_html,
+        headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"},
+    )
+
+
+@router.post("/releases/{release_id}/apply")
+def apply(
+    release_id: str, principal: CurrentUser, uow: Uow, body: ApplyRequest | None = None
+) -> ReleaseRead:
+    edits = body.basic_info.model_dump(exclude_none=True) if body and body.basic_info else None
+    release = review.apply_for_release(
+        uow.session, principal, release_id=release_id, basic_info=edits
+    )
+    return _done(uow, release)
+
+
+@router.post("/releases/{release_id}/reviews")
+def post_review(
+    release_id: str, body: ReviewCreate, principal: CurrentUser, uow: Uow
+) -> ReleaseRead:
+    release = review.review(
+        uow.session,
+        principal,
+        release_id=release_id,
+        side=body.side,
+        decision=body.decision,
+        comment=body.comment,
+    )
+    return _done(uow, release)
+
+
+@router.post("/releases/{release_id}/pilot")
+def pilot(release_id: str, body: PilotRequest, principal: CurrentUser, uow: Uow) -> ReleaseRead:
+    """Start a pilot from release preparation, or replace the testers of a running one."""
+    current = service.get_release(uow.session, principal, release_id=release_id)
+    act = (
+        rollout_actions.update_testers
+        if current.status == Status.PILOT
+        else rollout_actions.start_pilot
+    )
+    release = act(
+        uow.session, principal, release_id=release_id, tester_user_ids=body.tester_user_ids
+    )
+    return _done(uow, release)
+
+
+@router.post("/releases/{release_id}/grayscale")
+def grayscale(
+    release_id: str, body: GrayscaleRequest, principal: CurrentUser, uow: Uow
+) -> ReleaseRead:
+    """Start a grayscale at a percentage, or raise it; 100 releases fully."""
+    release = rollout_actions.set_grayscale(
+        uow.session, principal, release_id=release_id, percentage=body.percentage
+    )
+    return _done(uow, release)
+
+
+Action = Callable[..., Release]
+
+# Actions that take nothing but the release: one endpoint each, same shape.
+_PLAIN_ACTIONS: dict[str, tuple[Action, str]] = {
+    "withdraw": (review.withdraw, "Withdraw a release request under review"),
+    "pilot/complete": (rollout_actions.complete_pilot, "End the pilot: back to preparation"),
+    "pause": (rollout_actions.pause, "Freeze the grayscale ramp; users keep their version"),
+    "resume": (rollout_actions.resume, "Resume a paused or halted grayscale"),
+    "halt": (rollout_actions.halt, "Serve nobody the new version until resumed"),
+    "full-release": (rollout_actions.full_release, "Release to everyone now"),
+    "cancel": (rollout_actions.cancel, "Cancel: everyone stays on the online version"),
+}
+
+
+def _plain_endpoint(act: Action) -> Callable[[str, Principal, UnitOfWork], ReleaseRead]:
+    def endpoint(release_id: str, principal: CurrentUser, uow: Uow) -> ReleaseRead:
+        return _done(uow, act(uow.session, principal, release_id=release_id))
+
+    return endpoint
+
+
+for _path, (_act, _summary) in _PLAIN_ACTIONS.items():
+    router.add_api_route(
+        f"/releases/{{release_id}}/{_path}",
+        _plain_endpoint(_act),
+        methods=["POST"],
+        response_model=ReleaseRead,
+        summary=_summary,
+        name=f"release_{_path.replace('/', '_').replace('-', '_')}",
+    )

@@ -1,0 +1,198 @@
+"""A mini program's versions: the checked, streamed package upload and reading it back."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import FileResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
+
+from minirelease.api.deps import AppSettings, CurrentUser, DbSession, Uow
+from minirelease.api.schemas import Read
+from minirelease.authz import Principal
+from minirelease.errors import NotFound, ValidationFailed
+from minirelease.miniprograms import versions as service
+from minirelease.miniprograms.models import Version
+from minirelease.packages.receive import ReceivedUpload, receive_upload
+from minirelease.packages.rules import UploadLimits
+from minirelease.packages.storage import BlobStore
+from minirelease.uow import UnitOfWork
+
+router = APIRouter(tags=["versions"])
+
+
+class PackageRead(Read):
+    sha256: str
+    size: int
+
+
+class SubpackageRead(Read):
+    root: str
+    pages: list[str]
+
+
+class VersionRead(Read):
+    id: str
+    mini_program_id: str
+    version: str
+    description: str
+    package: PackageRead
+    entry_count: int
+    uncompressed_size: int
+    pages: list[str]
+    subpackages: list[SubpackageRead]
+    uploaded_by: str
+    created_at: dt.datetime
+
+    @classmethod
+    def of(cls, row: Version) -> VersionRead:
+        return cls(
+            id=row.id,
+            mini_program_id=row.mini_program_id,
+            version=row.version,
+            description=row.description,
+            package=PackageRead(sha256=row.package_sha256, size=row.package_size),
+            entry_count=row.entry_count,
+            uncompressed_size=row.uncompressed_size,
+            pages=row.app_json["pages"],
+            subpackages=[SubpackageRead(**sub) for sub in row.app_json["subPackages"]],
+            uploaded_by=row.uploaded_by,
+            created_at=row.created_at,
+        )
+
+
+_UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["version", "package"],
+                "properties": {
+                    "version": {
+                        "type": "string",
+                        "description": "Semantic version (semver.org 2.0.0), unique per "
+                        "mini program.",
+                    },
+                    "description": {"type": "string", "maxLength": service.MAX_DESCRIPTION_LENGTH},
+                    "package": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "A zip of the project's root (app.json, app.js, pages).",
+                    },
+                },
+            }
+        }
+    },
+}
+
+
+@router.post(
+    "/mini-programs/{mini_program_id}/versions",
+    status_code=201,
+    response_model=VersionRead,
+    openapi_extra={"requestBody": _UPLOAD_BODY},
+)
+async def upload_version(
+    mini_program_id: str,
+    request: Request,
+    principal: CurrentUser,
+    uow: Uow,
+    settings: AppSettings,
+) -> VersionRead:
+    limits = UploadLimits(max_upload_bytes=settings.max_upload_bytes)
+    await run_in_threadpool(
+        service.authorize_upload, uow.session, principal, mini_program_id=mini_program_id
+    )
+    # End the read transaction before the body streams in: a slow client must not hold a
+    # database connection (or SQLite's write lock) for the length of its upload.
+    await run_in_threadpool(uow.session.rollback)
+    try:
+        upload = await receive_upload(
+            request.headers,
+            request.stream(),
+            tmp_dir=settings.tmp_dir,
+            max_bytes=limits.max_upload_bytes,
+        )
+    except ClientDisconnect:
+        raise ValidationFailed("the client disconnected before the upload was complete") from None
+    try:
+        version = await run_in_threadpool(
+            _record_upload, uow, principal, mini_program_id, upload, limits, settings.blob_dir
+        )
+    finally:
+        upload.discard()
+    return VersionRead.of(version)
+
+
+def _record_upload(
+    uow: UnitOfWork,
+    principal: Principal,
+    mini_program_id: str,
+    upload: ReceivedUpload,
+    limits: UploadLimits,
+    blob_dir: Path,
+) -> Version:
+    version = service.upload_version(
+        uow.session,
+        principal,
+        mini_program_id=mini_program_id,
+        upload=upload,
+        limits=limits,
+        store=BlobStore(blob_dir),
+        on_rollback=uow.on_rollback,
+    )
+    uow.commit()
+    return version
+
+
+@router.get("/mini-programs/{mini_program_id}/versions", response_model=list[VersionRead])
+def list_versions(
+    mini_program_id: str, principal: CurrentUser, session: DbSession
+) -> list[VersionRead]:
+    rows = service.list_versions(session, principal, mini_program_id=mini_program_id)
+    return [VersionRead.of(row) for row in rows]
+
+
+@router.get("/mini-programs/{mini_program_id}/versions/{version}", response_model=VersionRead)
+def get_version(
+    mini_program_id: str, version: str, principal: CurrentUser, session: DbSession
+) -> VersionRead:
+    row = service.get_version(session, principal, mini_program_id=mini_program_id, version=version)
+    return VersionRead.of(row)
+
+
+@router.get(
+    "/mini-programs/{mini_program_id}/versions/{version}/package",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/zip": {}}}, 304: {"description": "Not modified"}},
+)
+def download_package(
+    mini_program_id: str,
+    version: str,
+    request: Request,
+    principal: CurrentUser,
+    session: DbSession,
+    settings: AppSettings,
+) -> Response:
+    row = service.get_version(session, principal, mini_program_id=mini_program_id, version=version)
+    etag = f'"{row.package_sha256}"'
+    if _matches(request.headers.get("if-none-match", ""), etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    path = BlobStore(settings.blob_dir).path(row.package_sha256)
+    if not path.is_file():
+        raise NotFound(f"the package of version {version} is missing from storage")
+    return FileResponse(
+        path,
+        media_type="application/zip",
+        filename=f"{mini_program_id}-{row.version}.zip",
+        headers={"ETag": etag},
+    )
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in tags or etag in tags

@@ -1,0 +1,125 @@
+"""Workspaces, their members and invitations (design §2 and §7)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from minirelease.accounts import service as accounts
+from minirelease.api.deps import CurrentUser, DbSession, Uow, bearer_token
+from minirelease.authz import Principal
+from minirelease.workspaces import invitations, members, service
+from minirelease.workspaces.schemas import (
+    InvitationAccepted,
+    InvitationCreate,
+    InvitationCreated,
+    InvitationRead,
+    MemberRead,
+    MemberUpdate,
+    WorkspaceCreate,
+    WorkspaceRead,
+)
+
+router = APIRouter(tags=["workspaces"])
+
+
+def optional_principal(request: Request, session: DbSession) -> Principal | None:
+    """The caller when they send a token (which must then be valid), else None."""
+    secret = bearer_token(request)
+    return None if secret is None else accounts.authenticate(session, secret)
+
+
+MaybeUser = Annotated[Principal | None, Depends(optional_principal)]
+
+
+@router.post("/workspaces", status_code=201, response_model=WorkspaceRead)
+def create_workspace(body: WorkspaceCreate, principal: CurrentUser, uow: Uow) -> WorkspaceRead:
+    workspace = service.create_workspace(uow.session, principal, name=body.name)
+    uow.commit()
+    return WorkspaceRead.model_validate(workspace)
+
+
+@router.get("/workspaces", response_model=list[WorkspaceRead])
+def list_workspaces(principal: CurrentUser, session: DbSession) -> list[WorkspaceRead]:
+    return [WorkspaceRead.model_validate(w) for w in service.list_workspaces(session, principal)]
+
+
+@router.get("/workspaces/{workspace_id}", response_model=WorkspaceRead)
+def get_workspace(workspace_id: str, principal: CurrentUser, session: DbSession) -> WorkspaceRead:
+    workspace = service.get_workspace(session, principal, workspace_id=workspace_id)
+    return WorkspaceRead.model_validate(workspace)
+
+
+@router.post(
+    "/workspaces/{workspace_id}/invitations", status_code=201, response_model=InvitationCreated
+)
+def create_invitation(
+    workspace_id: str, body: InvitationCreate, principal: CurrentUser, uow: Uow
+) -> InvitationCreated:
+    invitation, secret = invitations.create_invitation(
+        uow.session,
+        principal,
+        workspace_id=workspace_id,
+        email=body.email,
+        role=body.role,
+        mini_program_ids=body.mini_program_ids,
+    )
+    uow.commit()
+    return InvitationCreated(**InvitationRead.model_validate(invitation).model_dump(), token=secret)
+
+
+@router.get("/workspaces/{workspace_id}/invitations", response_model=list[InvitationRead])
+def list_invitations(
+    workspace_id: str, principal: CurrentUser, session: DbSession
+) -> list[InvitationRead]:
+    pending = invitations.list_invitations(session, principal, workspace_id=workspace_id)
+    return [InvitationRead.model_validate(invitation) for invitation in pending]
+
+
+@router.delete("/workspaces/{workspace_id}/invitations/{invitation_id}", status_code=204)
+def revoke_invitation(
+    workspace_id: str, invitation_id: str, principal: CurrentUser, uow: Uow
+) -> Response:
+    invitations.revoke_invitation(
+        uow.session, principal, workspace_id=workspace_id, invitation_id=invitation_id
+    )
+    uow.commit()
+    return Response(status_code=204)
+
+
+@router.post("/invitations/{token}/accept", response_model=InvitationAccepted)
+def accept_invitation(token: str, principal: MaybeUser, uow: Uow) -> InvitationAccepted:
+    acceptance = invitations.accept_invitation(uow.session, principal, token=token)
+    uow.commit()
+    return InvitationAccepted.model_validate(acceptance)
+
+
+@router.get("/workspaces/{workspace_id}/members", response_model=list[MemberRead])
+def list_members(workspace_id: str, principal: CurrentUser, session: DbSession) -> list[MemberRead]:
+    listed = members.list_members(session, principal, workspace_id=workspace_id)
+    return [MemberRead.model_validate(member) for member in listed]
+
+
+@router.patch("/workspaces/{workspace_id}/members/{user_id}", response_model=MemberRead)
+def update_member(
+    workspace_id: str, user_id: str, body: MemberUpdate, principal: CurrentUser, uow: Uow
+) -> MemberRead:
+    member = members.update_member(
+        uow.session,
+        principal,
+        workspace_id=workspace_id,
+        user_id=user_id,
+        role=body.role,
+        blocked=body.blocked,
+        mini_program_ids=body.mini_program_ids,
+    )
+    uow.commit()
+    return MemberRead.model_validate(member)
+
+
+@router.delete("/workspaces/{workspace_id}/members/{user_id}", status_code=204)
+def remove_member(workspace_id: str, user_id: str, principal: CurrentUser, uow: Uow) -> Response:
+    members.remove_member(uow.session, principal, workspace_id=workspace_id, user_id=user_id)
+    uow.commit()
+    return Response(status_code=204)

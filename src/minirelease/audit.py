@@ -1,0 +1,64 @@
+"""The audit log: every change made through the API, written in the same transaction as
+the change itself, so an event exists exactly when its change does."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from minirelease.db import Base, utcnow
+from minirelease.ids import new_id
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    # A user id, or a system actor such as "system:reconciler"; no foreign key, so the
+    # record outlives what it describes.
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(80))
+    target_type: Mapped[str] = mapped_column(String(40))
+    target_id: Mapped[str] = mapped_column(String(80))
+    workspace_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    mini_program_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    release_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    partner_app: Mapped[str | None] = mapped_column(String(40))
+    before: Mapped[dict[str, Any] | None]
+    after: Mapped[dict[str, Any] | None]
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    target_type: str,
+    target_id: str,
+    workspace_id: str | None = None,
+    mini_program_id: str | None = None,
+    release_id: str | None = None,
+    partner_app: str | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    event = AuditEvent(
+        id=new_id("aud"),
+        occurred_at=utcnow(),
+        actor=actor,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        workspace_id=workspace_id,
+        mini_program_id=mini_program_id,
+        release_id=release_id,
+        partner_app=partner_app,
+        before=before,
+        after=after,
+    )
+    session.add(event)
+    return event

@@ -1,0 +1,236 @@
+"""``minirelease demo``: seed the embedded database with a realistic set-up through the
+same services the API uses, print tokens and curl lines to try, then serve."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from minirelease.accounts import service as accounts
+from minirelease.accounts.models import User
+from minirelease.authz import Principal
+from minirelease.cli import sample_app
+from minirelease.cli.server import add_listen_options, prepare, run_server
+from minirelease.config import Settings, load_settings
+from minirelease.db import make_engine, make_session_factory
+from minirelease.miniprograms import service as miniprograms
+from minirelease.miniprograms import versions
+from minirelease.miniprograms.models import MiniProgram
+from minirelease.packages.receive import receive_file
+from minirelease.packages.rules import UploadLimits
+from minirelease.packages.storage import BlobStore
+from minirelease.partners import service as partners
+from minirelease.partners.defaults import shipped_profile
+from minirelease.uow import UnitOfWork
+from minirelease.workspaces import invitations
+from minirelease.workspaces import service as workspaces
+
+DEMO_ACTOR = "system:demo"
+DOMAIN = "demo.example.com"
+
+PARTNER_APPS = (
+    ("superapp", "SuperApp", "super_app", "superapp://mini?appId={app_id}&page={page}"),
+    ("wallet", "Pocket Wallet", "wallet", "pocketwallet://applet?id={app_id}&page={page}"),
+    ("lite", "Lite Wallet", "lean_wallet", "https://lite.example.com/m/{app_id}?page={page}"),
+)
+
+
+@dataclass
+class DemoPeople:
+    tokens: dict[str, str]
+    workspace_id: str
+    mini_program_id: str
+    app_id: str
+
+
+def register(commands: Any) -> None:
+    demo = commands.add_parser("demo", help="seed demo data, print tokens, and serve the API")
+    add_listen_options(demo)
+    demo.add_argument("--no-serve", action="store_true", help="seed and print, then exit")
+    demo.set_defaults(handler=_demo)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    prepare(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        people = seed(settings, make_session_factory(engine))
+    finally:
+        engine.dispose()
+    base = f"http://{args.host}:{args.port}"
+    print(render_welcome(people, base, settings.data_dir))
+    if not args.no_serve:
+        run_server(settings, args.host, args.port)
+    return 0
+
+
+def _principal(session: Session, user: User) -> Principal:
+    return accounts.principal_for(session, user)
+
+
+def _user(session: Session, name: str, **roles: bool) -> User:
+    email = f"{name}@{DOMAIN}"
+    existing = session.scalar(select(User).where(User.email == email))
+    if existing is not None:
+        return existing
+    return accounts.create_user(session, email=email, actor=DEMO_ACTOR, **roles)
+
+
+def seed(settings: Settings, session_factory: Any) -> DemoPeople:
+    """Idempotent: a second run keeps the data and issues fresh tokens."""
+    with UnitOfWork(session_factory) as uow:
+        session = uow.session
+        admin = _user(session, "admin", platform_admin=True)
+        first_run = session.scalar(select(User).where(User.email == f"owner@{DOMAIN}")) is None
+        if first_run:
+            _seed_platform(session, _principal(session, admin))
+            _seed_workspace(session, settings, uow)
+        people = _tokens(session)
+        uow.commit()
+    return people
+
+
+def _seed_platform(session: Session, admin: Principal) -> None:
+    reviewer = _user(session, "platform-reviewer")
+    partners.add_platform_reviewer(session, admin, user_id=reviewer.id)
+    for code, name, kind, template in PARTNER_APPS:
+        partners.create_partner_app(
+            session,
+            admin,
+            code=code,
+            name=name,
+            deep_link_template=template,
+            capability_profile=shipped_profile(kind),
+            block_on_failing_report=code == "lite",
+        )
+        partner_reviewer = _user(session, f"{code}-reviewer")
+        partners.add_partner_reviewer(session, admin, code=code, user_id=partner_reviewer.id)
+
+
+def _seed_workspace(session: Session, settings: Settings, uow: UnitOfWork) -> None:
+    owner_user = _user(session, "owner")
+    owner = _principal(session, owner_user)
+    ws = workspaces.create_workspace(session, owner, name="Demo Coffee Co.")
+    mp = miniprograms.create_mini_program(
+        session,
+        owner,
+        workspace_id=ws.id,
+        name="Coffee Order",
+        description="Order ahead and pick up at the counter.",
+        category="food",
+        release_target="alipay_plus",
+    )
+    miniprograms.update_mini_program(
+        session,
+        owner,
+        mini_program_id=mp.id,
+        server_domains=["api.coffee.example.com", "*.cdn.coffee.example.com"],
+        h5_domains=["www.coffee.example.com"],
+        tester_user_ids=["tester-001", "tester-002"],
+    )
+    # Masters and developers join the way real ones do: invited, then accepting.
+    for name, role, assigned in (("master", "master", ()), ("developer", "developer", (mp.id,))):
+        member = _principal(session, _user(session, name))
+        _, secret = invitations.create_invitation(
+            session,
+            owner,
+            workspace_id=ws.id,
+            email=member.email,
+            role=role,
+            mini_program_ids=assigned,
+        )
+        invitations.accept_invitation(session, member, token=secret)
+    _upload(session, settings, uow, owner, mp.id, "1.0.0")
+    _write_sample(settings, "1.1.0")
+
+
+def _upload(
+    session: Session,
+    settings: Settings,
+    uow: UnitOfWork,
+    principal: Principal,
+    mini_program_id: str,
+    version: str,
+) -> None:
+    source = _write_sample(settings, version)
+    upload = receive_file(
+        source,
+        tmp_dir=settings.tmp_dir,
+        max_bytes=settings.max_upload_bytes,
+        fields={"version": version, "description": f"Coffee Order {version}"},
+    )
+    try:
+        versions.upload_version(
+            session,
+            principal,
+            mini_program_id=mini_program_id,
+            upload=upload,
+            limits=UploadLimits(max_upload_bytes=settings.max_upload_bytes),
+            store=BlobStore(settings.blob_dir),
+            on_rollback=uow.on_rollback,
+        )
+    finally:
+        upload.discard()
+
+
+def _write_sample(settings: Settings, version: str) -> Path:
+    path = settings.data_dir / "demo" / f"coffee-order-{version}.zip"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(sample_app.build_zip(version))
+    return path
+
+
+DEMO_USERS = (
+    "admin",
+    "platform-reviewer",
+    "owner",
+    "master",
+    "developer",
+    *(f"{code}-reviewer" for code, *_ in PARTNER_APPS),
+)
+
+
+def _tokens(session: Session) -> DemoPeople:
+    tokens: dict[str, str] = {}
+    for name in DEMO_USERS:
+        user = session.scalar(select(User).where(User.email == f"{name}@{DOMAIN}"))
+        assert user is not None, f"demo user {name} was seeded"
+        _, tokens[name] = accounts.issue_token(session, user=user, name="demo", actor=DEMO_ACTOR)
+    mp = session.scalar(select(MiniProgram).where(MiniProgram.name == "Coffee Order"))
+    assert mp is not None
+    return DemoPeople(tokens, mp.workspace_id, mp.id, mp.app_id)
+
+
+def render_welcome(people: DemoPeople, base: str, data_dir: Path) -> str:
+    t = people.tokens
+    lines = [
+        "minirelease demo: seeded",
+        f"  data directory: {data_dir}",
+        f"  workspace {people.workspace_id}  mini program {people.mini_program_id}"
+        f" (app_id {people.app_id})",
+        "",
+        "API tokens (fresh on every run; shown once):",
+        *(f"  {name:<20} {token}" for name, token in t.items()),
+        "",
+        "Try:",
+        f"  export OWNER={t['owner']} ADMIN={t['admin']} DEV={t['developer']}",
+        f'  curl -s {base}/api/v1/me -H "Authorization: Bearer $OWNER"',
+        f'  curl -s {base}/api/v1/partner-apps -H "Authorization: Bearer $DEV"',
+        f"  curl -s {base}/api/v1/workspaces/{people.workspace_id}/members"
+        ' -H "Authorization: Bearer $OWNER"',
+        f"  curl -s {base}/api/v1/mini-programs/{people.mini_program_id}/versions"
+        ' -H "Authorization: Bearer $DEV"',
+        f"  curl -s {base}/api/v1/mini-programs/{people.mini_program_id}/versions"
+        ' -H "Authorization: Bearer $DEV" -F version=1.1.0 -F description="New menu"'
+        f" -F package=@{data_dir / 'demo' / 'coffee-order-1.1.0.zip'}",
+        f'  curl -s "{base}/api/v1/audit?workspace_id={people.workspace_id}"'
+        ' -H "Authorization: Bearer $OWNER"',
+        f"  open {base}/docs for the whole API",
+    ]
+    return "\n".join(lines)

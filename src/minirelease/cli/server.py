@@ -1,0 +1,70 @@
+"""``minirelease serve`` and ``minirelease db upgrade``."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+from minirelease import migrate
+from minirelease.config import Settings, load_settings
+
+
+def register(commands: Any) -> None:
+    serve = commands.add_parser("serve", help="run the API server (migrates the database first)")
+    add_listen_options(serve)
+    serve.set_defaults(handler=_serve)
+
+    db = commands.add_parser("db", help="database commands")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    upgrade = db_commands.add_parser("upgrade", help="apply all migrations")
+    upgrade.set_defaults(handler=_upgrade)
+
+
+def add_listen_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on")
+
+
+STALE_TMP_SECONDS = 3600
+
+
+def prepare(settings: Settings) -> None:
+    settings.ensure_dirs()
+    sweep_tmp(settings.tmp_dir)
+    migrate.upgrade(settings.database_url)
+
+
+def sweep_tmp(tmp_dir: Path, older_than: float = STALE_TMP_SECONDS) -> int:
+    """Remove temporary files a killed process left behind (half-received uploads, half
+    written builds); recent ones may belong to another process that is still working."""
+    cutoff = time.time() - older_than
+    removed = 0
+    for path in tmp_dir.iterdir():
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def run_server(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from minirelease.api.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    prepare(settings)
+    run_server(settings, args.host, args.port)
+    return 0
+
+
+def _upgrade(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    prepare(settings)
+    print(f"database at head: {settings.database_url}")
+    return 0

@@ -1,0 +1,109 @@
+"""A package parsed once per run (design §5: "once per run, not once per cell"): the facts of
+every script and template, the size of every image, the pages, the custom components each
+template may use and the package's sizes. Rules read only these facts, whatever the number
+of cells."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from minirelease.build.limits import SizeReport, measure_sizes
+from minirelease.compat.axmlfacts import TemplateFacts, template_facts
+from minirelease.compat.images import ImageFacts, image_facts, is_image
+from minirelease.compat.jsfacts import ScriptFacts, script_facts
+from minirelease.compat.package import BuiltPackage, is_analyzed
+from minirelease.errors import PackageInvalid
+from minirelease.packages.appjson import AppManifest, parse_app_json
+from minirelease.packages.rules import APP_JSON, APP_JSON_MISSING
+
+
+@dataclass(frozen=True)
+class Parsers:
+    """The parsers a run uses: the real ones, or the same wrapped (to count calls)."""
+
+    script: Callable[[bytes], ScriptFacts] = script_facts
+    template: Callable[[bytes], TemplateFacts] = template_facts
+    image: Callable[[bytes], ImageFacts | None] = image_facts
+
+
+@dataclass(frozen=True)
+class ParsedPackage:
+    app: AppManifest
+    pages: frozenset[str]  # every page path from the package root, subpackages included
+    sizes: SizeReport
+    scripts: Mapping[str, ScriptFacts]
+    templates: Mapping[str, TemplateFacts]
+    # Template path → tags declared in usingComponents for it (its own .json and app.json).
+    custom_components: Mapping[str, frozenset[str]]
+    files: Mapping[str, bytes] = field(repr=False)
+    # Image path → its header's facts; images whose header does not parse are left out.
+    images: Mapping[str, ImageFacts] = field(default_factory=dict)
+
+    def source_lines(self, path: str) -> list[str]:
+        """The file's text by line, for excerpts; empty when the file is not analyzed."""
+        data = self.files.get(path, b"")
+        return data.decode("utf-8-sig", errors="replace").splitlines()
+
+
+def parse_package(package: BuiltPackage, *, parsers: Parsers | None = None) -> ParsedPackage:
+    """Parse every script and template of ``package`` exactly once. A package without a
+    valid app.json (which no build produces) raises ``PackageInvalid``."""
+    use = parsers or Parsers()
+    if APP_JSON not in package.files:
+        raise PackageInvalid(APP_JSON_MISSING, "the package has no app.json", entry=APP_JSON)
+    app = parse_app_json(package.files[APP_JSON])
+    analyzed = sorted(path for path in package.files if is_analyzed(path))
+    templates = {
+        path: use.template(package.files[path]) for path in analyzed if path.endswith(".axml")
+    }
+    return ParsedPackage(
+        app=app,
+        pages=frozenset(f"{root}/{page}" if root else page for root, page in app.page_locations()),
+        sizes=measure_sizes(package.compressed_sizes, [sub.root for sub in app.subpackages]),
+        scripts={
+            path: use.script(package.files[path]) for path in analyzed if path.endswith(".js")
+        },
+        templates=templates,
+        custom_components=_custom_components(package.files, app, templates),
+        files=package.files,
+        images=_images(package.files, use.image),
+    )
+
+
+def _images(
+    files: Mapping[str, bytes], read: Callable[[bytes], ImageFacts | None]
+) -> dict[str, ImageFacts]:
+    facts = {path: read(data) for path, data in sorted(files.items()) if is_image(path)}
+    return {path: image for path, image in facts.items() if image is not None}
+
+
+def _custom_components(
+    files: Mapping[str, bytes], app: AppManifest, templates: Mapping[str, object]
+) -> dict[str, frozenset[str]]:
+    """Custom components usable in each template. A template without its own ``.json`` is
+    a fragment (imported or included by pages), so it may use whatever any page declares."""
+    global_tags = _declared(app.raw)
+    declared: dict[str, frozenset[str]] = {}
+    for path in templates:
+        config = files.get(path.removesuffix(".axml") + ".json")
+        if config is not None:
+            declared[path] = global_tags | _declared(_json_object(config))
+    anywhere = global_tags.union(*declared.values())
+    return {path: declared.get(path, anywhere) for path in templates}
+
+
+def _declared(config: Mapping[str, Any]) -> frozenset[str]:
+    using = config.get("usingComponents")
+    return frozenset(using) if isinstance(using, dict) else frozenset()
+
+
+def _json_object(data: bytes) -> dict[str, Any]:
+    """A page or component's ``.json``; one that does not parse declares nothing."""
+    try:
+        value = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return {}
+    return value if isinstance(value, dict) else {}

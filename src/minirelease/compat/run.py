@@ -1,0 +1,77 @@
+"""One call from a built package to the report of design §5: the matrix (the target partner
+app x its OS versions x networks x devices, unless given narrowed), the static rules, the
+JSON report and the lines the HTML page quotes. The job that runs a compatibility step
+calls this."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from minirelease.compat.analyzer import Analysis, Rule, analyze
+from minirelease.compat.html import render_html
+from minirelease.compat.matrix import Matrix, build_matrix
+from minirelease.compat.model import Target
+from minirelease.compat.more_rules import MORE_RULES
+from minirelease.compat.package import BuiltPackage
+from minirelease.compat.parsed import Parsers
+from minirelease.compat.profiles import default_profiles
+from minirelease.compat.report import build_report
+from minirelease.compat.static_rules import STATIC_RULES
+from minirelease.partners.profile import CapabilityProfile, PackageLimits
+
+ALL_STATIC_RULES: Final = STATIC_RULES + MORE_RULES
+
+
+@dataclass(frozen=True)
+class CompatibilityResult:
+    analysis: Analysis
+    report: dict[str, Any]
+
+    def excerpt_sources(self) -> dict[str, list[str]]:
+        """The lines of every file a finding names, for ``render_html``."""
+        files = {finding["file"] for finding in self.report["findings"] if finding["file"]}
+        return {path: self.analysis.parsed.source_lines(path) for path in sorted(files)}
+
+    def html(self) -> str:
+        return render_html(self.report, self.excerpt_sources())
+
+
+def run_compatibility(
+    package: BuiltPackage,
+    *,
+    run_id: str,
+    package_sha256: str,
+    partner_app: str,
+    profile: CapabilityProfile,
+    limits: PackageLimits,
+    server_domains: Sequence[str] = (),
+    h5_domains: Sequence[str] = (),
+    matrix: Matrix | None = None,
+    rules: Sequence[Rule] = ALL_STATIC_RULES,
+    parsers: Parsers | None = None,
+) -> CompatibilityResult:
+    """``matrix`` defaults to the partner app's OS versions x every shipped network and
+    device profile."""
+    target = Target.from_profile(
+        partner_app,
+        profile,
+        limits,
+        server_domains=tuple(server_domains),
+        h5_domains=tuple(h5_domains),
+    )
+    if matrix is None:
+        matrix = build_matrix(partner_app, profile["os_versions"], default_profiles())
+    analysis = analyze(package, matrix.contexts(target), rules, parsers=parsers)
+    report = build_report(
+        run_id=run_id,
+        package_sha256=package_sha256,
+        partner_app=partner_app,
+        os_versions=matrix.os_versions(),
+        cells=matrix.cells(),
+        findings=analysis.findings,
+        networks=[network.name for network in matrix.networks],
+        devices=[device.name for device in matrix.devices],
+    )
+    return CompatibilityResult(analysis, report)

@@ -1,0 +1,177 @@
+"""One run of a package's lifecycle in an embedded V8 (mini-racer): a fresh isolate per run,
+bounded in memory and wall-clock time, with the host of ``sandbox.js`` and ``my.js`` and
+nothing else. No Python function is exposed to JavaScript, so package code cannot reach
+the host; Python only evaluates the steps and reads the recorded events."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Final, Literal
+
+from py_mini_racer import JSOOMException, JSTimeoutException, MiniRacer
+
+from minirelease.compat.runtime.asyncwrap import track_async_functions
+from minirelease.compat.runtime.network import Network
+
+MEMORY_LIMIT_BYTES: Final = 128 * 1024 * 1024
+# Timers due within this much virtual time after a step starts run in that step; later ones
+# (polling, long retries) belong to no lifecycle step.
+STEP_HORIZON_MS: Final = 30_000
+# Fired timers per step; past it a program is polling (not a fault) or, when its timers
+# keep the clock from advancing, never settling (a start-up timeout).
+MAX_TIMERS_PER_STEP: Final = 500
+PAGE_HOOKS: Final = ("onLoad", "onShow", "onReady")
+_HOST_SCRIPTS: Final = ("my.js", "sandbox.js")
+
+Abort = Literal["timeout", "memory"]
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: Literal["exception", "rejection"]
+    file: str | None
+    line: int | None
+    column: int | None
+    message: str
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    api: str
+    at_ms: float  # virtual time of the call
+    unsupported: bool
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+
+@dataclass(frozen=True)
+class EngineRun:
+    events: tuple[Event, ...]
+    calls: tuple[ApiCall, ...]
+    aborted: Abort | None
+    aborted_in: str | None  # the step cut off, e.g. "Page pages/index/index onLoad"
+    aborted_file: str | None
+    virtual_ms: float
+    wall_ms: float
+
+
+def host_source() -> str:
+    package = resources.files("minirelease.compat.runtime")
+    return "\n".join(package.joinpath(name).read_text(encoding="utf-8") for name in _HOST_SCRIPTS)
+
+
+def scripts_of(files: Mapping[str, bytes]) -> dict[str, str]:
+    """The package's scripts as the engine loads them (async functions made observable)."""
+    return {
+        path: track_async_functions(data).decode("utf-8-sig", errors="replace")
+        for path, data in files.items()
+        if path.endswith(".js")
+    }
+
+
+def run_engine(
+    scripts: Mapping[str, str],
+    *,
+    pages: Sequence[str],
+    jsapis: frozenset[str],
+    network: Network,
+    time_budget_ms: int,
+    memory_limit_bytes: int = MEMORY_LIMIT_BYTES,
+) -> EngineRun:
+    started = time.perf_counter()
+    deadline = started + time_budget_ms / 1000
+    with _isolate(memory_limit_bytes) as engine:
+        step: str = "loading the package"
+        step_file: str | None = None
+        try:
+            engine.eval(host_source())
+            for path, source in scripts.items():
+                engine.eval(f"__smoke.addFile({json.dumps(path)}, {json.dumps(source)})")
+            config = {"jsapis": sorted(jsapis), "network": network.as_json()}
+            engine.eval(f"__smoke.configure({json.dumps(json.dumps(config))})")
+            for name, file, code in _steps(pages):
+                step, step_file = name, file  # named in the finding if this step is cut off
+                _eval(engine, code, deadline)
+                _drain(engine, deadline)
+            aborted: Abort | None = None
+        except JSTimeoutException:
+            aborted = "timeout"
+            # The cut-off evaluation reports back once more; let that land before closing.
+            engine.eval("0", timeout_sec=5)
+        except JSOOMException:
+            aborted = "memory"
+        if aborted is None and engine.was_hard_memory_limit_reached():
+            aborted = "memory"
+        results: dict[str, Any] = (
+            _results(engine) if aborted is None else {"events": [], "calls": [], "now": 0}
+        )
+    return EngineRun(
+        events=tuple(Event(**event) for event in results["events"]),
+        calls=tuple(_call(call) for call in results["calls"]),
+        aborted=aborted,
+        aborted_in=step if aborted else None,
+        aborted_file=step_file if aborted else None,
+        virtual_ms=float(results["now"]),
+        wall_ms=(time.perf_counter() - started) * 1000,
+    )
+
+
+def _steps(pages: Sequence[str]) -> Iterator[tuple[str, str, str]]:
+    yield "loading app.js", "app.js", "__smoke.loadApp()"
+    for hook in ("onLaunch", "onShow"):
+        yield f"App {hook}", "app.js", f"__smoke.appHook({json.dumps(hook)})"
+    for page in pages:  # a page without a script has nothing to run (page-missing says so)
+        file = f"{page}.js"
+        yield f"loading {file}", file, f"__smoke.loadPage({json.dumps(page)})"
+        for hook in PAGE_HOOKS:
+            code = f"__smoke.pageHook({json.dumps(page)}, {json.dumps(hook)})"
+            yield f"Page {page} {hook}", file, code
+
+
+def _eval(engine: MiniRacer, code: str, deadline: float) -> Any:
+    remaining = deadline - time.perf_counter()
+    if remaining <= 0:
+        raise JSTimeoutException
+    return engine.eval(code, timeout_sec=remaining)
+
+
+def _drain(engine: MiniRacer, deadline: float) -> None:
+    horizon = _eval(engine, "__smoke.now()", deadline) + STEP_HORIZON_MS
+    for _ in range(MAX_TIMERS_PER_STEP):
+        if not _eval(engine, f"__smoke.tick({horizon})", deadline):
+            return
+    if _eval(engine, "__smoke.stuck()", deadline):
+        raise JSTimeoutException
+
+
+def _results(engine: MiniRacer) -> dict[str, Any]:
+    # Read with a generous fixed timeout: the host's own code, not the package's, runs here.
+    data: dict[str, Any] = json.loads(str(engine.eval("__smoke.results()", timeout_sec=5)))
+    return data
+
+
+def _call(call: Mapping[str, Any]) -> ApiCall:
+    return ApiCall(
+        api=call["api"],
+        at_ms=float(call["at"]),
+        unsupported=bool(call.get("unsupported", False)),
+        file=call.get("file"),
+        line=call.get("line"),
+        column=call.get("column"),
+    )
+
+
+@contextmanager
+def _isolate(memory_limit_bytes: int) -> Iterator[MiniRacer]:
+    engine = MiniRacer()
+    try:
+        engine.set_hard_memory_limit(memory_limit_bytes)
+        yield engine
+    finally:
+        engine.close()

@@ -1,0 +1,120 @@
+"""The runtime smoke test of one cell (design §5): the package's lifecycle run in the engine
+over the cell's JSAPIs and network, its events turned into findings. An offline cell is also
+run on a working network; what goes wrong only offline is an ``offline-crash``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, Final
+
+from minirelease.compat.model import Finding
+from minirelease.compat.runtime.engine import (
+    MEMORY_LIMIT_BYTES,
+    EngineRun,
+    Event,
+    run_engine,
+    scripts_of,
+)
+from minirelease.compat.runtime.network import REFERENCE_NETWORK, Network
+
+RUNTIME_EXCEPTION: Final = "runtime-exception"
+UNHANDLED_REJECTION: Final = "unhandled-rejection"
+STARTUP_TIMEOUT: Final = "startup-timeout"
+OFFLINE_CRASH: Final = "offline-crash"
+JSAPI_UNSUPPORTED: Final = "jsapi-unsupported"
+RUNTIME_RULE_IDS: Final = (
+    RUNTIME_EXCEPTION,
+    UNHANDLED_REJECTION,
+    STARTUP_TIMEOUT,
+    OFFLINE_CRASH,
+    JSAPI_UNSUPPORTED,
+)
+DEFAULT_TIME_BUDGET_MS: Final = 5_000
+
+_RULE_OF: Final = {"exception": RUNTIME_EXCEPTION, "rejection": UNHANDLED_REJECTION}
+
+
+def run_smoke(
+    files: Mapping[str, bytes],
+    *,
+    pages: Sequence[str],
+    jsapis: Iterable[str],
+    network: Network | Mapping[str, Any],
+    time_budget_ms: int = DEFAULT_TIME_BUDGET_MS,
+) -> list[Finding]:
+    """Run ``app.js`` and every page's script (``pages``: paths from the package root, as
+    app.json lists them, subpackage pages with their root) through App onLaunch/onShow and
+    each page's onLoad/onShow/onReady, and return the findings, sorted and without
+    duplicates. ``time_budget_ms`` bounds each engine run's wall-clock time."""
+    return smoke_findings(
+        scripts_of(files),
+        pages=pages,
+        jsapis=frozenset(jsapis),
+        network=network if isinstance(network, Network) else Network.from_profile(network),
+        time_budget_ms=time_budget_ms,
+    )
+
+
+def smoke_findings(
+    scripts: Mapping[str, str],
+    *,
+    pages: Sequence[str],
+    jsapis: frozenset[str],
+    network: Network,
+    time_budget_ms: int,
+) -> list[Finding]:
+    """``run_smoke`` over scripts already prepared by ``engine.scripts_of`` (once per run)."""
+    if time_budget_ms <= 0:
+        raise ValueError(f"time_budget_ms must be positive, not {time_budget_ms}")
+
+    def run(on: Network) -> EngineRun:
+        return run_engine(
+            scripts, pages=pages, jsapis=jsapis, network=on, time_budget_ms=time_budget_ms
+        )
+
+    cell_run = run(network)
+    working = run(REFERENCE_NETWORK) if network.offline else None
+    findings = set(_findings(cell_run, working, time_budget_ms))
+    return sorted(findings, key=lambda f: (f.rule, f.file or "", f.line or 0, f.message))
+
+
+def _findings(run: EngineRun, working: EngineRun | None, budget_ms: int) -> Iterator[Finding]:
+    also_online = {_key(event) for event in working.events} if working else None
+    for event in run.events:
+        if also_online is not None and _key(event) not in also_online:
+            message = f"only offline: {event.message}"
+            yield Finding(OFFLINE_CRASH, event.file, event.line, event.column, message)
+        else:
+            yield Finding(_RULE_OF[event.kind], event.file, event.line, event.column, event.message)
+    for call in run.calls:
+        if call.unsupported:
+            yield Finding(
+                JSAPI_UNSUPPORTED,
+                call.file,
+                call.line,
+                call.column,
+                f"{call.api} was called at run time but the partner app does not offer it; "
+                f"call it only under my.canIUse('{call.api.removeprefix('my.')}')",
+            )
+    if run.aborted == "timeout":
+        yield Finding(
+            STARTUP_TIMEOUT,
+            run.aborted_file,
+            None,
+            None,
+            f"start-up did not finish within the {budget_ms} ms budget; "
+            f"cut off while {run.aborted_in}",
+        )
+    elif run.aborted == "memory":
+        yield Finding(
+            RUNTIME_EXCEPTION,
+            run.aborted_file,
+            None,
+            None,
+            f"ran out of the {MEMORY_LIMIT_BYTES // (1024 * 1024)} MiB memory limit "
+            f"while {run.aborted_in}",
+        )
+
+
+def _key(event: Event) -> tuple[str, str | None, int | None]:
+    return event.kind, event.file, event.line

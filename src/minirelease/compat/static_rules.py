@@ -1,0 +1,162 @@
+"""The rules that need no JavaScript engine (design §5): each reads the facts of the parsed
+package and one cell's context, and returns its findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Final
+
+from minirelease.build.limits import limit_violations
+from minirelease.compat import model
+from minirelease.compat.analyzer import Rule, per_target, same_everywhere
+from minirelease.compat.axmlfacts import LANGUAGE_TAGS
+from minirelease.compat.domains_match import is_whitelisted
+from minirelease.compat.jsfacts import NAVIGATION_APIS, NETWORK_APIS
+from minirelease.compat.model import CellContext, Finding
+from minirelease.compat.parsed import ParsedPackage
+from minirelease.compat.syntax import StaticText
+from minirelease.compat.urls import page_path, resolve_page, url_target
+
+
+def package_too_large(parsed: ParsedPackage, context: CellContext) -> Iterator[Finding]:
+    for violation in limit_violations(parsed.sizes, context.target.limits):
+        yield Finding(model.PACKAGE_TOO_LARGE, None, None, None, violation.message)
+
+
+def page_missing(parsed: ParsedPackage, context: CellContext) -> Iterator[Finding]:
+    for path, facts in parsed.scripts.items():
+        for url in facts.urls:
+            if url.api in NAVIGATION_APIS:
+                yield from _missing(parsed, path, url.line, url.column, url.api, url.text)
+    for path, template in parsed.templates.items():
+        for link in template.links:
+            if link.kind == "navigation":
+                yield from _missing(parsed, path, link.line, link.column, "<navigator>", link.text)
+
+
+def _missing(
+    parsed: ParsedPackage, path: str, line: int, column: int, via: str, text: StaticText
+) -> Iterator[Finding]:
+    target = page_path(text)
+    if target is None:
+        return  # computed at run time
+    if not target.startswith("/") and path.rpartition(".")[0] not in parsed.pages:
+        # A relative URL resolves against the page on screen; outside a page's own files
+        # (components, templates, utilities) that page is known only at run time.
+        return
+    page = resolve_page(target, path)
+    if page in parsed.pages:
+        return
+    where = "leads outside the package" if page is None else f"resolves to {page!r}"
+    yield Finding(
+        model.PAGE_MISSING,
+        path,
+        line,
+        column,
+        f"{via} to {target!r} {where}, which is not a page in app.json",
+    )
+
+
+def _urls(parsed: ParsedPackage) -> Iterator[tuple[str, int, int, str, StaticText]]:
+    """Every statically read URL a network JSAPI or a web-view loads, with its place and
+    what loads it."""
+    for path, facts in parsed.scripts.items():
+        for url in facts.urls:
+            if url.api in NETWORK_APIS:
+                yield path, url.line, url.column, url.api, url.text
+    for path, template in parsed.templates.items():
+        for link in template.links:
+            if link.kind == "web-view":
+                yield path, link.line, link.column, "<web-view>", link.text
+
+
+def insecure_url(parsed: ParsedPackage, context: CellContext) -> Iterator[Finding]:
+    for path, line, column, via, text in _urls(parsed):
+        target = url_target(text)
+        if target is not None and target.insecure:
+            secure = "https" if target.scheme == "http" else "wss"
+            yield Finding(
+                model.INSECURE_URL,
+                path,
+                line,
+                column,
+                f"{via} loads {_shown(text)} over {target.scheme}://; use {secure}://",
+            )
+
+
+def domain_not_whitelisted(parsed: ParsedPackage, context: CellContext) -> Iterator[Finding]:
+    target_app = context.target
+    for path, line, column, via, text in _urls(parsed):
+        target = url_target(text)
+        if target is None or not target.secure or target.raw_host is None:
+            continue
+        web_view = via == "<web-view>"
+        entries = target_app.h5_domains if web_view else target_app.server_domains
+        if target.host is not None and is_whitelisted(target.host, entries):
+            continue
+        whitelist = "H5 domain whitelist" if web_view else "server domain whitelist"
+        if target.host is None:
+            problem = f"its host {target.raw_host!r} cannot be whitelisted: {target.host_problem}"
+        else:
+            problem = f"{target.host} is not on the mini program's {whitelist}"
+        yield Finding(
+            model.DOMAIN_NOT_WHITELISTED,
+            path,
+            line,
+            column,
+            f"{via} loads {_shown(text)}; {problem}",
+        )
+
+
+def jsapi_unsupported(parsed: ParsedPackage, context: CellContext) -> Iterator[Finding]:
+    offered = context.target.jsapis
+    for path, facts in parsed.scripts.items():
+        for call in facts.calls:
+            if call.api in offered or call.guarded:
+                continue
+            yield Finding(
+                model.JSAPI_UNSUPPORTED,
+                path,
+                call.line,
+                call.column,
+                f"{call.api} is not offered by partner app {context.target.partner_app!r}; "
+                f"call it only under my.canIUse('{call.api.removeprefix('my.')}')",
+            )
+
+
+def component_unsupported(parsed: ParsedPackage, context: CellContext) -> Iterator[Finding]:
+    offered = context.target.components
+    for path, template in parsed.templates.items():
+        custom = parsed.custom_components.get(path, frozenset())
+        for element in template.elements:
+            tag = element.tag
+            if tag in offered or tag in LANGUAGE_TAGS or tag in custom:
+                continue
+            yield Finding(
+                model.COMPONENT_UNSUPPORTED,
+                path,
+                element.line,
+                element.column,
+                f"<{tag}> is not a component of partner app {context.target.partner_app!r} "
+                "and not declared in usingComponents",
+            )
+
+
+_SHOWN_MAX_CHARS: Final = 120
+
+
+def _shown(text: StaticText) -> str:
+    shown = text.prefix if text.complete else text.prefix + "…"
+    if len(shown) > _SHOWN_MAX_CHARS:
+        shown = shown[: _SHOWN_MAX_CHARS - 1] + "…"
+    return repr(shown)
+
+
+STATIC_RULES: Final = (
+    Rule(model.PACKAGE_TOO_LARGE, package_too_large, per_target),
+    Rule(model.PAGE_MISSING, page_missing, same_everywhere),
+    Rule(model.INSECURE_URL, insecure_url, same_everywhere),
+    Rule(model.DOMAIN_NOT_WHITELISTED, domain_not_whitelisted, per_target),
+    Rule(model.JSAPI_UNSUPPORTED, jsapi_unsupported, per_target),
+    Rule(model.COMPONENT_UNSUPPORTED, component_unsupported, per_target),
+)

@@ -1,0 +1,31 @@
+"""Imports every table so the metadata is complete for Alembic and for drift checks."""
+
+from minirelease.accounts.models import ApiToken, User
+from minirelease.audit import AuditEvent
+from minirelease.compat.models import CompatProfile
+from minirelease.db import Base
+from minirelease.jobs.models import Job
+from minirelease.miniprograms.models import MiniProgram, Version
+from minirelease.partners.models import PartnerApp, PartnerReviewer
+from minirelease.releases.models import CompatibilityRun, Listing, Release
+from minirelease.workspaces.models import DeveloperAssignment, Invitation, Membership, Workspace
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "CompatProfile",
+    "CompatibilityRun",
+    "DeveloperAssignment",
+    "Invitation",
+    "Job",
+    "Listing",
+    "Membership",
+    "MiniProgram",
+    "PartnerApp",
+    "PartnerReviewer",
+    "Release",
+    "User",
+    "Version",
+    "Workspace",
+]

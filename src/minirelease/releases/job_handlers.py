@@ -1,0 +1,251 @@
+"""The background work of a release: building its package and running its compatibility
+step. Both are idempotent (a job may run again after a crash): each reads its inputs in
+one transaction, works outside any transaction, and records the outcome in another only
+if the release still wants that result (same build number, same status)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from minirelease.build.config import BuildConfiguration
+from minirelease.build.package import build_package
+from minirelease.build.signing import Signer
+from minirelease.compat.matrix import Matrix
+from minirelease.compat.package import BuiltPackage
+from minirelease.compat.run import run_compatibility
+from minirelease.db import utcnow
+from minirelease.errors import PackageInvalid
+from minirelease.jobs import Job, JobContext, JobHandler
+from minirelease.miniprograms.models import MiniProgram, Version
+from minirelease.packages.storage import BlobStore
+from minirelease.partners.models import PartnerApp
+from minirelease.partners.profile import validate_package_limits
+from minirelease.releases.compat_runs import COMPAT_JOB
+from minirelease.releases.models import CompatibilityRun, Release
+from minirelease.releases.service import BUILD_JOB
+from minirelease.releases.state import Action, Status
+from minirelease.releases.transitions import transition
+from minirelease.uow import UnitOfWork
+
+BUILDER = "system:builder"
+TESTER = "system:compatibility"
+
+
+@dataclass(frozen=True)
+class ReleaseWorkers:
+    store: BlobStore
+    tmp_dir: Path
+    signer: Signer
+
+    def handlers(self) -> dict[str, JobHandler]:
+        return {
+            BUILD_JOB: JobHandler(run=self.build, on_permanent_failure=self.build_gave_up),
+            COMPAT_JOB: JobHandler(run=self.test, on_permanent_failure=self.test_gave_up),
+        }
+
+    # Build ----------------------------------------------------------------------------
+
+    def build(self, ctx: JobContext) -> None:
+        build_number = int(ctx.payload["build_number"])
+        with UnitOfWork(ctx.session_factory) as uow:
+            release = _current_build(uow.session, ctx.subject_id, build_number)
+            if release is None:
+                return  # superseded by a rebuild or canceled: nothing to do
+            version = uow.session.get(Version, release.version_id)
+            partner = uow.session.get(PartnerApp, release.partner_app_id)
+            assert version is not None and partner is not None
+            source = self.store.path(version.package_sha256)
+            config = BuildConfiguration.from_dict(release.configuration)
+            roots = [sub["root"] for sub in version.app_json.get("subPackages", [])]
+            limits = validate_package_limits(partner.package_limits)
+            release.build_status = "running"
+            uow.commit()
+        fd, name = tempfile.mkstemp(dir=self.tmp_dir, suffix=".zip")
+        os.close(fd)
+        out = Path(name)
+        try:
+            result = build_package(
+                source, out, config, signer=self.signer, subpackage_roots=roots, limits=limits
+            )
+        except PackageInvalid as refused:
+            out.unlink(missing_ok=True)
+            self._record_build(ctx.session_factory, ctx.subject_id, build_number, failure=refused)
+            return
+        try:
+            self.store.put(out, result.sha256)
+        finally:
+            out.unlink(missing_ok=True)
+        self._record_build(
+            ctx.session_factory,
+            ctx.subject_id,
+            build_number,
+            fields={
+                "build_status": "succeeded",
+                "build_sha256": result.sha256,
+                "build_size": result.size,
+                "build_signature": result.signature,
+                "build_key_id": result.key_id,
+                "build_log": result.log,
+            },
+        )
+
+    def _record_build(
+        self,
+        session_factory: sessionmaker[Any],
+        release_id: str,
+        build_number: int,
+        *,
+        fields: dict[str, Any] | None = None,
+        failure: PackageInvalid | None = None,
+    ) -> None:
+        with UnitOfWork(session_factory) as uow:
+            release = _current_build(uow.session, release_id, build_number, lock=True)
+            if release is None:
+                return
+            if failure is not None:
+                _fail_build(uow.session, release, f"{failure.rule}: {failure.detail}")
+            else:
+                _transition_system(uow.session, release, Action.BUILD_SUCCEEDED, BUILDER, fields)
+            uow.commit()
+
+    def build_gave_up(self, session: Session, job: Job, error: str) -> None:
+        release = _current_build(session, job.subject_id, int(job.payload["build_number"]))
+        if release is not None:
+            _fail_build(session, release, f"build error: {error}")
+
+    # Compatibility ----------------------------------------------------------------------
+
+    def test(self, ctx: JobContext) -> None:
+        with UnitOfWork(ctx.session_factory) as uow:
+            found = _current_run(uow.session, ctx.subject_id)
+            if found is None:
+                return
+            run, release = found
+            partner = uow.session.get(PartnerApp, release.partner_app_id)
+            mp = uow.session.get(MiniProgram, release.mini_program_id)
+            version = uow.session.get(Version, release.version_id)
+            assert partner is not None and mp is not None and version is not None
+            assert release.build_sha256
+            package_path = self.store.path(release.build_sha256)
+            source_path = self.store.path(version.package_sha256)
+            inputs: dict[str, Any] = {
+                "run_id": run.id,
+                "package_sha256": release.build_sha256,
+                "partner_app": partner.code,
+                "profile": partner.capability_profile,
+                "limits": validate_package_limits(partner.package_limits),
+                "server_domains": list(mp.server_domains),
+                "h5_domains": list(mp.h5_domains),
+                "matrix": Matrix.from_json(run.matrix),
+            }
+            run.status = "running"
+            uow.commit()
+        package = _with_source_text(package_path, source_path)
+        result = run_compatibility(package, **inputs)
+        html = result.html()
+        with UnitOfWork(ctx.session_factory) as uow:
+            found = _current_run(uow.session, ctx.subject_id, lock=True)
+            if found is None:
+                return
+            run, release = found
+            run.status = "finished"
+            run.report = result.report
+            run.summary = result.report["summary"]
+            run.report_html = html
+            run.cells_done = run.cells_total
+            run.finished_at = utcnow()
+            _transition_system(
+                uow.session,
+                release,
+                Action.TEST_FINISHED,
+                TESTER,
+                {},
+                details={"run_id": run.id, "result": run.summary.get("status")},
+            )
+            uow.commit()
+
+    def test_gave_up(self, session: Session, job: Job, error: str) -> None:
+        found = _current_run(session, job.subject_id)
+        if found is not None:
+            run, release = found
+            run.status = "failed"
+            run.error = error[:2000]
+            run.finished_at = utcnow()
+            _transition_system(
+                session,
+                release,
+                Action.TEST_FINISHED,
+                TESTER,
+                {},
+                details={"run_id": run.id, "result": "error"},
+            )
+
+
+def _with_source_text(package_path: Path, source_path: Path) -> BuiltPackage:
+    """The built package's sizes with the uploaded text of each file it kept: findings then
+    point at the lines the developer wrote, not into minified code (same calls, same URLs)."""
+    built = BuiltPackage.from_zip(package_path)
+    source = BuiltPackage.from_zip(source_path)
+    files = {path: source.files.get(path, data) for path, data in built.files.items()}
+    return BuiltPackage(files=files, compressed_sizes=built.compressed_sizes)
+
+
+def _current_build(
+    session: Session, release_id: str, build_number: int, *, lock: bool = False
+) -> Release | None:
+    release = session.get(Release, release_id, with_for_update=lock, populate_existing=lock)
+    if release is None or release.status != Status.BUILDING or release.build_number != build_number:
+        return None
+    return release
+
+
+def _current_run(
+    session: Session, run_id: str, *, lock: bool = False
+) -> tuple[CompatibilityRun, Release] | None:
+    run = session.get(CompatibilityRun, run_id)
+    if run is None or run.status in ("finished", "failed"):
+        return None
+    release = session.get(Release, run.release_id, with_for_update=lock, populate_existing=lock)
+    if release is None or release.status != Status.TESTING or release.compat_run_id != run.id:
+        return None
+    return run, release
+
+
+def _fail_build(session: Session, release: Release, message: str) -> None:
+    _transition_system(
+        session,
+        release,
+        Action.BUILD_FAILED,
+        BUILDER,
+        {"build_status": "failed", "build_log": [*release.build_log, message]},
+        details={"error": message},
+    )
+
+
+def _transition_system(
+    session: Session,
+    release: Release,
+    action: Action,
+    actor: str,
+    fields: dict[str, Any] | None,
+    *,
+    details: dict[str, Any] | None = None,
+) -> None:
+    mp = session.get(MiniProgram, release.mini_program_id)
+    partner = session.get(PartnerApp, release.partner_app_id)
+    transition(
+        session,
+        release,
+        action,
+        actor=actor,
+        workspace_id=mp.workspace_id if mp else "",
+        partner_app=partner.code if partner else None,
+        changes=fields,
+        details=details,
+    )

@@ -1,0 +1,111 @@
+"""Releases (one version of one mini program going to one partner app), the listing of
+a mini program on a partner app (what is online there, removal), and compatibility runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from minirelease.db import Base, utcnow
+
+
+class Release(Base):
+    __tablename__ = "releases"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    mini_program_id: Mapped[str] = mapped_column(
+        ForeignKey("mini_programs.id", ondelete="CASCADE"), index=True
+    )
+    partner_app_id: Mapped[str] = mapped_column(ForeignKey("partner_apps.id"), index=True)
+    version_id: Mapped[str] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"))
+    version: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    basis_points: Mapped[int] = mapped_column(default=0)  # grayscale share, 1 … 10000
+    paused: Mapped[bool] = mapped_column(default=False)
+    halted: Mapped[bool] = mapped_column(default=False)
+
+    configuration: Mapped[dict[str, Any]]
+    build_number: Mapped[int] = mapped_column(default=0)  # bumped by every (re)build
+    # queued|running|succeeded|failed, or canceled when the release was canceled before
+    build_status: Mapped[str] = mapped_column(String(20), default="queued")
+    build_sha256: Mapped[str | None] = mapped_column(String(64))
+    build_size: Mapped[int | None]
+    build_signature: Mapped[str | None] = mapped_column(String(200))
+    build_key_id: Mapped[str | None] = mapped_column(String(32))
+    build_log: Mapped[list[Any]] = mapped_column(default=list)
+
+    compat_run_id: Mapped[str | None] = mapped_column(String(40))
+
+    platform_decision: Mapped[str | None] = mapped_column(String(10))
+    platform_comment: Mapped[str | None] = mapped_column(String(2000))
+    platform_reviewer_id: Mapped[str | None] = mapped_column(String(40))
+    partner_decision: Mapped[str | None] = mapped_column(String(10))
+    partner_comment: Mapped[str | None] = mapped_column(String(2000))
+    partner_reviewer_id: Mapped[str | None] = mapped_column(String(40))
+
+    # Snapshots taken at "Apply to Release": what the reviewers approved.
+    basic_info: Mapped[dict[str, Any] | None]
+    server_domains: Mapped[list[Any] | None]
+    h5_domains: Mapped[list[Any] | None]
+
+    pilot_tester_ids: Mapped[list[Any]] = mapped_column(default=list)
+    grayscale_started_at: Mapped[dt.datetime | None]
+    released_at: Mapped[dt.datetime | None]
+    # Set when this release re-publishes an earlier build (rollback).
+    rollback_of: Mapped[str | None] = mapped_column(String(40))
+
+    created_by: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Optimistic lock: a concurrent update of the same row fails instead of being lost.
+    row_version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class Listing(Base):
+    """A mini program on one partner app: the online release, and its removal."""
+
+    __tablename__ = "listings"
+    __table_args__ = (UniqueConstraint("mini_program_id", "partner_app_id"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    mini_program_id: Mapped[str] = mapped_column(
+        ForeignKey("mini_programs.id", ondelete="CASCADE"), index=True
+    )
+    partner_app_id: Mapped[str] = mapped_column(ForeignKey("partner_apps.id"), index=True)
+    online_release_id: Mapped[str | None] = mapped_column(String(40))
+    removal_status: Mapped[str] = mapped_column(String(20), default="none")
+    removal_reason: Mapped[str | None] = mapped_column(String(2000))
+    removal_requested_by: Mapped[str | None] = mapped_column(String(40))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    row_version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class CompatibilityRun(Base):
+    __tablename__ = "compatibility_runs"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    release_id: Mapped[str] = mapped_column(
+        ForeignKey("releases.id", ondelete="CASCADE"), index=True
+    )
+    build_number: Mapped[int]
+    build_sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(
+        String(20), default="queued"
+    )  # queued|running|finished|failed|canceled
+    cells_done: Mapped[int] = mapped_column(default=0)
+    cells_total: Mapped[int] = mapped_column(default=0)
+    matrix: Mapped[dict[str, Any]]
+    report: Mapped[dict[str, Any] | None]
+    summary: Mapped[dict[str, Any] | None]
+    report_html: Mapped[str | None] = mapped_column(Text, deferred=True)
+    error: Mapped[str | None] = mapped_column(String(2000))
+    created_by: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None]

@@ -1,0 +1,192 @@
+"""Release preparation and release: pilot, grayscale (start, raise, pause, halt, resume),
+full release, cancel, and completion at the partner app's grayscale deadline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from minirelease.authz import Permission, Principal
+from minirelease.db import utcnow
+from minirelease.errors import ValidationFailed
+from minirelease.miniprograms.models import MiniProgram
+from minirelease.miniprograms.rules import check_tester_user_ids
+from minirelease.partners.models import PartnerApp
+from minirelease.releases.access import load_release
+from minirelease.releases.facts import listing_for
+from minirelease.releases.models import Release
+from minirelease.releases.state import FULL, Action, Params, Status
+from minirelease.releases.transitions import transition
+from minirelease.rollout.bucketing import basis_points
+
+SYSTEM_DEADLINE = "system:grayscale-deadline"
+
+
+def _manage(session: Session, principal: Principal, release_id: str) -> tuple[Release, str, str]:
+    release, mp, _ = load_release(
+        session, principal, release_id, Permission.RELEASE_MANAGE, for_update=True
+    )
+    partner = session.get(PartnerApp, release.partner_app_id)
+    return release, mp.workspace_id, partner.code if partner else ""
+
+
+def go_online(
+    session: Session, release: Release, *, actor: str, workspace_id: str, code: str
+) -> None:
+    """The release became ``released``: it is now what the pair serves, the previous
+    online release is archived, and a removed listing is listed again."""
+    listing = listing_for(session, release, for_update=True)
+    assert listing is not None, "every release has its listing from creation"
+    previous = (
+        session.get(Release, listing.online_release_id) if listing.online_release_id else None
+    )
+    if previous is not None and previous.id != release.id and previous.status == Status.RELEASED:
+        transition(
+            session,
+            previous,
+            Action.ARCHIVE,
+            actor=actor,
+            workspace_id=workspace_id,
+            partner_app=code,
+            details={"superseded_by": release.id},
+        )
+    listing.online_release_id = release.id
+    listing.removal_status = "none"
+    listing.removal_reason = None
+    listing.removal_requested_by = None
+    release.released_at = utcnow()
+    release.basis_points = FULL
+    session.flush()
+
+
+def _act(
+    session: Session,
+    principal: Principal,
+    release_id: str,
+    action: Action,
+    changes: dict[str, object] | None = None,
+    params: Params | None = None,
+) -> Release:
+    """Lock the release, apply ``action`` with ``changes``, and put it online when the
+    action released it: the shape of every person-driven action below."""
+    release, workspace_id, code = _manage(session, principal, release_id)
+    transition(
+        session,
+        release,
+        action,
+        actor=principal.user_id,
+        workspace_id=workspace_id,
+        params=params,
+        partner_app=code,
+        changes=changes,
+    )
+    if release.status == Status.RELEASED:
+        go_online(session, release, actor=principal.user_id, workspace_id=workspace_id, code=code)
+    return release
+
+
+def _testers(tester_user_ids: Sequence[str]) -> list[str]:
+    testers = check_tester_user_ids(list(tester_user_ids))
+    if not testers:
+        raise ValidationFailed("a pilot needs at least one tester user id")
+    return list(testers)
+
+
+def start_pilot(
+    session: Session, principal: Principal, *, release_id: str, tester_user_ids: Sequence[str]
+) -> Release:
+    testers = _testers(tester_user_ids)
+    return _act(session, principal, release_id, Action.PILOT, {"pilot_tester_ids": testers})
+
+
+def update_testers(
+    session: Session, principal: Principal, *, release_id: str, tester_user_ids: Sequence[str]
+) -> Release:
+    testers = _testers(tester_user_ids)
+    return _act(
+        session, principal, release_id, Action.UPDATE_TESTERS, {"pilot_tester_ids": testers}
+    )
+
+
+def complete_pilot(session: Session, principal: Principal, *, release_id: str) -> Release:
+    return _act(session, principal, release_id, Action.COMPLETE_PILOT)
+
+
+def set_grayscale(
+    session: Session, principal: Principal, *, release_id: str, percentage: str | float
+) -> Release:
+    """Start a grayscale from release preparation, or raise a running one; 100 % releases."""
+    try:
+        points = basis_points(percentage)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc)) from None
+    release = _act(
+        session,
+        principal,
+        release_id,
+        Action.GRAYSCALE,
+        {"basis_points": points},
+        Params(basis_points=points),
+    )
+    if release.grayscale_started_at is None:  # the deadline counts from the first step
+        release.grayscale_started_at = utcnow()
+    return release
+
+
+def pause(session: Session, principal: Principal, *, release_id: str) -> Release:
+    return _act(session, principal, release_id, Action.PAUSE, {"paused": True})
+
+
+def halt(session: Session, principal: Principal, *, release_id: str) -> Release:
+    return _act(session, principal, release_id, Action.HALT, {"halted": True})
+
+
+def resume(session: Session, principal: Principal, *, release_id: str) -> Release:
+    """Clears a pause or a halt; a halted grayscale comes back with the same cohort."""
+    return _act(session, principal, release_id, Action.RESUME, {"paused": False, "halted": False})
+
+
+def full_release(session: Session, principal: Principal, *, release_id: str) -> Release:
+    return _act(session, principal, release_id, Action.FULL_RELEASE, {"paused": False})
+
+
+def cancel(session: Session, principal: Principal, *, release_id: str) -> Release:
+    """Everyone goes back to (or stays on) the online version; queued work is abandoned."""
+    return _act(session, principal, release_id, Action.CANCEL)
+
+
+def complete_due_grayscales(session: Session, now: dt.datetime) -> list[str]:
+    """Complete every grayscale past its partner app's deadline (halted ones wait for a
+    person). Returns the ids completed. Called periodically, with the clock injected."""
+    rows = session.execute(
+        select(Release, PartnerApp)
+        .join(PartnerApp, PartnerApp.id == Release.partner_app_id)
+        .where(Release.status == Status.GRAYSCALE.value, Release.halted.is_(False))
+        # A release a person is changing right now is taken on the next tick.
+        .with_for_update(of=Release, skip_locked=True)
+    ).all()
+    done: list[str] = []
+    for release, partner in rows:
+        started = release.grayscale_started_at
+        if started is None or now < started + dt.timedelta(days=partner.grayscale_deadline_days):
+            continue
+        mp = session.get(MiniProgram, release.mini_program_id)
+        workspace_id = mp.workspace_id if mp else ""
+        transition(
+            session,
+            release,
+            Action.COMPLETE_AT_DEADLINE,
+            actor=SYSTEM_DEADLINE,
+            workspace_id=workspace_id,
+            partner_app=partner.code,
+            changes={"paused": False},
+            details={"deadline_days": partner.grayscale_deadline_days},
+        )
+        go_online(
+            session, release, actor=SYSTEM_DEADLINE, workspace_id=workspace_id, code=partner.code
+        )
+        done.append(release.id)
+    return done

@@ -1,0 +1,172 @@
+"""Release request and response shapes (design §7)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, StrictFloat, StrictInt, StrictStr
+from sqlalchemy.orm import Session
+
+from minirelease.api.schemas import Body
+from minirelease.partners.models import PartnerApp
+from minirelease.releases.models import CompatibilityRun, Release
+from minirelease.releases.state import Status, caller_actions
+
+
+class ReleaseCreate(Body):
+    version: str = Field(min_length=1, max_length=64)
+    partner_app: str = Field(min_length=1, max_length=40)
+
+
+class BasicInfoEdit(Body):
+    name: str | None = None
+    description: str | None = None
+    category: str | None = None
+
+
+class ApplyRequest(Body):
+    basic_info: BasicInfoEdit | None = None
+
+
+class ReviewCreate(Body):
+    side: Literal["platform", "partner"]
+    decision: Literal["approve", "reject"]
+    comment: str = Field(default="", max_length=2000)
+
+
+class PilotRequest(Body):
+    tester_user_ids: list[str] = Field(max_length=200)
+
+
+class GrayscaleRequest(Body):
+    # Strict: a JSON true is not 1 %, and "5" stays text for an exact decimal reading.
+    percentage: StrictInt | StrictFloat | StrictStr = Field(
+        description="0.01 to 100 in steps of 0.01; only goes up"
+    )
+
+
+class BuildRead(BaseModel):
+    number: int
+    status: str
+    sha256: str | None
+    size: int | None
+    signature: str | None
+    key_id: str | None
+    log: list[Any]
+
+
+class CompatibilityRead(BaseModel):
+    run_id: str | None
+    status: str | None
+    summary: dict[str, Any] | None
+
+
+class ReviewRead(BaseModel):
+    decision: str | None
+    comment: str | None
+
+
+class ReleaseRead(BaseModel):
+    id: str
+    mini_program_id: str
+    version: str
+    partner_app: str
+    status: str
+    percentage: float
+    paused: bool
+    halted: bool
+    configuration: dict[str, Any]
+    build: BuildRead
+    compatibility: CompatibilityRead
+    reviews: dict[str, ReviewRead]
+    basic_info: dict[str, Any] | None
+    server_domains: list[Any] | None
+    h5_domains: list[Any] | None
+    pilot_tester_ids: list[Any]
+    allowed_actions: list[str]
+    rollback_of: str | None
+    grayscale_started_at: dt.datetime | None
+    released_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+def release_read(session: Session, release: Release) -> ReleaseRead:
+    partner = session.get(PartnerApp, release.partner_app_id)
+    run = session.get(CompatibilityRun, release.compat_run_id) if release.compat_run_id else None
+    return ReleaseRead(
+        id=release.id,
+        mini_program_id=release.mini_program_id,
+        version=release.version,
+        partner_app=partner.code if partner else "",
+        status=release.status,
+        percentage=release.basis_points / 100,
+        paused=release.paused,
+        halted=release.halted,
+        configuration=release.configuration,
+        build=BuildRead(
+            number=release.build_number,
+            status=release.build_status,
+            sha256=release.build_sha256,
+            size=release.build_size,
+            signature=release.build_signature,
+            key_id=release.build_key_id,
+            log=release.build_log,
+        ),
+        compatibility=CompatibilityRead(
+            run_id=run.id if run else None,
+            status=run.status if run else None,
+            summary=run.summary if run else None,
+        ),
+        reviews={
+            "platform": ReviewRead(
+                decision=release.platform_decision, comment=release.platform_comment
+            ),
+            "partner": ReviewRead(
+                decision=release.partner_decision, comment=release.partner_comment
+            ),
+        },
+        basic_info=release.basic_info,
+        server_domains=release.server_domains,
+        h5_domains=release.h5_domains,
+        pilot_tester_ids=release.pilot_tester_ids,
+        allowed_actions=[a.value for a in caller_actions(Status(release.status))],
+        rollback_of=release.rollback_of,
+        grayscale_started_at=release.grayscale_started_at,
+        released_at=release.released_at,
+        created_at=release.created_at,
+        updated_at=release.updated_at,
+    )
+
+
+class RunRead(BaseModel):
+    id: str
+    release_id: str
+    build_number: int
+    package_sha256: str
+    status: str
+    progress: dict[str, int]
+    matrix: dict[str, Any]
+    summary: dict[str, Any] | None
+    report: dict[str, Any] | None
+    error: str | None
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+
+
+def run_read(run: CompatibilityRun) -> RunRead:
+    return RunRead(
+        id=run.id,
+        release_id=run.release_id,
+        build_number=run.build_number,
+        package_sha256=run.build_sha256,
+        status=run.status,
+        progress={"cells_done": run.cells_done, "cells_total": run.cells_total},
+        matrix=run.matrix,
+        summary=run.summary,
+        report=run.report,
+        error=run.error,
+        created_at=run.created_at,
+        finished_at=run.finished_at,
+    )

@@ -1,0 +1,195 @@
+"""One world in which every caller of the permission matrix has a place: a workspace with
+an owner (and a second owner), a master, a developer assigned to the mini program, another
+developer assigned only to a second mini program, a blocked master; a platform admin, a
+platform reviewer, a partner app with its reviewer, and an outsider. The mini program has
+an icon and one uploaded version whose package is in the blob store; the workspace has a
+pending invitation for a developer and one for a master; the owner has a spare API token.
+
+Built with the factories (rows written directly, no HTTP) so a fresh one per test is cheap;
+the test's transaction rolls it back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from minirelease.accounts import tokens
+from minirelease.accounts.models import ApiToken
+from minirelease.db import utcnow
+from minirelease.ids import new_id
+from minirelease.miniprograms.models import Version
+from minirelease.packages.rules import UploadLimits
+from minirelease.packages.storage import BlobStore
+from minirelease.packages.zipcheck import PackageInfo, inspect_package
+from minirelease.workspaces.models import Invitation
+from tests.factories import Actor, Factory
+from tests.miniprograms.images import png
+from tests.packages.zips import WITH_SUBPACKAGES, project, zip_bytes
+
+ANONYMOUS = "anonymous"
+INVALID_TOKEN = "invalid_token"
+OUTSIDER = "outsider"
+OWNER = "owner"
+MASTER = "master"
+DEVELOPER = "developer"  # assigned to the mini program
+OTHER_DEVELOPER = "other_developer"  # a developer of the workspace, not assigned to it
+BLOCKED = "blocked"  # a blocked master of the workspace
+PLATFORM_ADMIN = "platform_admin"
+PLATFORM_REVIEWER = "platform_reviewer"
+PARTNER_REVIEWER = "partner_reviewer"  # of the scenario's partner app
+
+CALLERS = (
+    ANONYMOUS,
+    INVALID_TOKEN,
+    OUTSIDER,
+    OWNER,
+    MASTER,
+    DEVELOPER,
+    OTHER_DEVELOPER,
+    BLOCKED,
+    PLATFORM_ADMIN,
+    PLATFORM_REVIEWER,
+    PARTNER_REVIEWER,
+)
+
+# The email of the pending developer invitation: no account has it.
+INVITEE_EMAIL = "invitee@example.com"
+VERSION = "1.0.0"
+ICON = png()
+# The package the scenario's version was uploaded with, and a different one to upload.
+STORED_PACKAGE = zip_bytes(project())
+NEW_PACKAGE = zip_bytes(project(WITH_SUBPACKAGES))
+
+
+@dataclass(frozen=True)
+class Scenario:
+    actors: dict[str, Actor]
+    co_owner: Actor
+    workspace_id: str
+    mini_program_id: str
+    other_mini_program_id: str
+    partner_app_code: str
+    version: str
+    spare_token_id: str
+    developer_invitation_id: str
+    developer_invitation_token: str
+    master_invitation_id: str
+
+    def user_id(self, caller: str) -> str:
+        return self.actors[caller].id
+
+    def headers(self, caller: str) -> dict[str, str]:
+        if caller == ANONYMOUS:
+            return {}
+        if caller == INVALID_TOKEN:
+            return {"Authorization": f"Bearer {tokens.generate()}"}
+        return self.actors[caller].headers
+
+
+def build_scenario(factory: Factory) -> Scenario:
+    workspace, owner = factory.workspace(name="Matrix")
+    co_owner = factory.member(workspace, "owner")
+    mp = factory.mini_program(
+        workspace,
+        owner,
+        icon=ICON,
+        icon_content_type="image/png",
+        icon_sha256=hashlib.sha256(ICON).hexdigest(),
+    )
+    other_mp = factory.mini_program(workspace, owner)
+    partner_app = factory.partner_app()
+    actors = {
+        OUTSIDER: factory.user(),
+        OWNER: owner,
+        MASTER: factory.member(workspace, "master"),
+        DEVELOPER: factory.member(workspace, "developer", mini_programs=(mp,)),
+        OTHER_DEVELOPER: factory.member(workspace, "developer", mini_programs=(other_mp,)),
+        BLOCKED: factory.member(workspace, "master", blocked=True),
+        PLATFORM_ADMIN: factory.user(platform_admin=True),
+        PLATFORM_REVIEWER: factory.user(platform_reviewer=True),
+        PARTNER_REVIEWER: factory.partner_reviewer(partner_app),
+    }
+    now = utcnow()
+    spare_token = ApiToken(
+        id=new_id("tok"), user_id=owner.id, name="spare", token_hash=tokens.digest("spare")
+    )
+    invitation_token = tokens.generate()
+    developer_invitation = _invitation(
+        workspace.id, owner, INVITEE_EMAIL, "developer", [mp.id], invitation_token, now
+    )
+    master_invitation = _invitation(
+        workspace.id, owner, "future-master@example.com", "master", [], tokens.generate(), now
+    )
+    version = _stored_version(factory, mp.id, owner)
+    with factory.session_factory() as session:
+        session.add_all([spare_token, developer_invitation, master_invitation, version])
+        session.commit()
+    return Scenario(
+        actors=actors,
+        co_owner=co_owner,
+        workspace_id=workspace.id,
+        mini_program_id=mp.id,
+        other_mini_program_id=other_mp.id,
+        partner_app_code=partner_app.code,
+        version=VERSION,
+        spare_token_id=spare_token.id,
+        developer_invitation_id=developer_invitation.id,
+        developer_invitation_token=invitation_token,
+        master_invitation_id=master_invitation.id,
+    )
+
+
+def _invitation(
+    workspace_id: str,
+    inviter: Actor,
+    email: str,
+    role: str,
+    mini_program_ids: list[str],
+    secret: str,
+    now: dt.datetime,
+) -> Invitation:
+    return Invitation(
+        id=new_id("inv"),
+        workspace_id=workspace_id,
+        email=email,
+        role=role,
+        mini_program_ids=mini_program_ids,
+        token_hash=tokens.digest(secret),
+        invited_by=inviter.id,
+        created_at=now,
+        expires_at=now + dt.timedelta(days=3),
+    )
+
+
+def _stored_version(factory: Factory, mini_program_id: str, uploader: Actor) -> Version:
+    """A version row as an upload leaves it, with its package in the blob store."""
+    sha256 = hashlib.sha256(STORED_PACKAGE).hexdigest()
+    blob = BlobStore(factory.settings.blob_dir).path(sha256)
+    blob.parent.mkdir(parents=True, exist_ok=True)
+    blob.write_bytes(STORED_PACKAGE)
+    info = _stored_package_info()
+    return Version(
+        id=new_id("ver"),
+        mini_program_id=mini_program_id,
+        version=VERSION,
+        description="first",
+        package_sha256=sha256,
+        package_size=len(STORED_PACKAGE),
+        entry_count=info.entry_count,
+        uncompressed_size=info.uncompressed_size,
+        app_json=info.manifest.summary(),
+        uploaded_by=uploader.id,
+    )
+
+
+@functools.cache
+def _stored_package_info() -> PackageInfo:
+    """The package checked once, by the real rules, as an upload would have checked it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "package.zip"
+        path.write_bytes(STORED_PACKAGE)
+        return inspect_package(path, UploadLimits())

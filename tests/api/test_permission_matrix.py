@@ -1,0 +1,152 @@
+"""The role-by-endpoint permission matrix (issue 2, "authorization in one place"): every
+caller against every API route in scope, each pair one test on a fresh scenario.
+
+The expectations follow design §2 and the role → permission table: 401 without valid
+credentials, 404 for what the caller cannot see (no existence leak), 403 for what they can
+see but may not do, else the route's success status. A refusal is problem+json with the
+matching code and changes nothing (no row, no audit event, no file); a read changes
+nothing either; a change that succeeds records its audit event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import sessionmaker
+
+from minirelease.config import Settings
+from tests.api import calls, state
+from tests.api.calls import Endpoint
+from tests.api.routes import in_scope_routes
+from tests.api.scenario import CALLERS, build_scenario
+from tests.factories import Factory
+
+REFUSAL_CODES = {401: "unauthenticated", 403: "permission_denied", 404: "not_found"}
+
+
+@dataclass(frozen=True)
+class Row:
+    endpoint: Endpoint
+    expected: dict[str, int]  # caller → status
+
+
+def row(endpoint: Endpoint, *statuses: int) -> Row:
+    """One line of the table below: the statuses in the order of its column heads."""
+    assert len(statuses) == len(CALLERS), endpoint.name
+    return Row(endpoint, dict(zip(CALLERS, statuses, strict=True)))
+
+
+c = calls
+# Columns: anonymous, invalid token, outsider, owner, master, developer (assigned to the
+# mini program), other developer (not assigned to it), blocked master, platform admin,
+# platform reviewer, partner reviewer (of the scenario's partner app).
+# fmt: off
+MATRIX = [
+    #                              anon  bad  out  own  mas  dev  odv  blk  adm  prv  ptr
+    row(c.CREATE_USER,              401, 401, 403, 403, 403, 403, 403, 403, 201, 403, 403),
+    row(c.ME,                       401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    row(c.LIST_TOKENS,              401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    row(c.CREATE_TOKEN,             401, 401, 201, 201, 201, 201, 201, 201, 201, 201, 201),
+    row(c.REVOKE_TOKEN,             401, 401, 404, 200, 404, 404, 404, 404, 404, 404, 404),
+
+    row(c.LIST_WORKSPACES,          401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    row(c.CREATE_WORKSPACE,         401, 401, 201, 201, 201, 201, 201, 201, 201, 201, 201),
+    row(c.GET_WORKSPACE,            401, 401, 404, 200, 200, 200, 200, 404, 200, 404, 404),
+    row(c.INVITE_DEVELOPER,         401, 401, 404, 201, 201, 403, 403, 404, 403, 404, 404),
+    row(c.INVITE_MASTER,            401, 401, 404, 201, 403, 403, 403, 404, 403, 404, 404),
+    row(c.LIST_INVITATIONS,         401, 401, 404, 200, 200, 403, 403, 404, 403, 404, 404),
+    row(c.REVOKE_DEVELOPER_INVITATION,
+                                    401, 401, 404, 204, 204, 403, 403, 404, 403, 404, 404),
+    row(c.REVOKE_MASTER_INVITATION, 401, 401, 404, 204, 403, 403, 403, 404, 403, 404, 404),
+    # For another email: only the invitee may accept; signed out, it creates their account.
+    row(c.ACCEPT_INVITATION,        200, 401, 403, 403, 403, 403, 403, 403, 403, 403, 403),
+    row(c.LIST_MEMBERS,             401, 401, 404, 200, 200, 200, 200, 404, 403, 404, 404),
+    row(c.CHANGE_DEVELOPER,         401, 401, 404, 200, 200, 403, 403, 404, 403, 404, 404),
+    row(c.CHANGE_MASTER,            401, 401, 404, 200, 403, 403, 403, 404, 403, 404, 404),
+    row(c.BLOCK_OWNER,              401, 401, 404, 200, 403, 403, 403, 404, 403, 404, 404),
+    # Removing oneself is leaving: the other developer and the master may.
+    row(c.REMOVE_DEVELOPER,         401, 401, 404, 204, 204, 403, 204, 404, 403, 404, 404),
+    row(c.REMOVE_MASTER,            401, 401, 404, 204, 204, 403, 403, 404, 403, 404, 404),
+    row(c.REMOVE_OWNER,             401, 401, 404, 204, 403, 403, 403, 404, 403, 404, 404),
+
+    row(c.LIST_PARTNER_APPS,        401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    row(c.CREATE_PARTNER_APP,       401, 401, 403, 403, 403, 403, 403, 403, 201, 403, 403),
+    row(c.GET_PARTNER_APP,          401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    row(c.UPDATE_PARTNER_APP,       401, 401, 403, 403, 403, 403, 403, 403, 200, 403, 403),
+    row(c.ADD_PARTNER_REVIEWER,     401, 401, 403, 403, 403, 403, 403, 403, 201, 403, 403),
+    row(c.LIST_PARTNER_REVIEWERS,   401, 401, 403, 403, 403, 403, 403, 403, 200, 403, 200),
+    row(c.REMOVE_PARTNER_REVIEWER,  401, 401, 403, 403, 403, 403, 403, 403, 204, 403, 403),
+    row(c.LIST_PLATFORM_REVIEWERS,  401, 401, 403, 403, 403, 403, 403, 403, 200, 403, 403),
+    row(c.ADD_PLATFORM_REVIEWER,    401, 401, 403, 403, 403, 403, 403, 403, 201, 403, 403),
+    row(c.REMOVE_PLATFORM_REVIEWER, 401, 401, 403, 403, 403, 403, 403, 403, 204, 403, 403),
+
+    row(c.CREATE_MINI_PROGRAM,      401, 401, 404, 201, 201, 403, 403, 404, 403, 404, 404),
+    row(c.LIST_MINI_PROGRAMS,       401, 401, 404, 200, 200, 200, 200, 404, 200, 404, 404),
+    row(c.GET_MINI_PROGRAM,         401, 401, 404, 200, 200, 200, 404, 404, 200, 404, 404),
+    row(c.UPDATE_MINI_PROGRAM,      401, 401, 404, 200, 200, 200, 404, 404, 403, 404, 404),
+    row(c.DELETE_MINI_PROGRAM,      401, 401, 404, 204, 403, 403, 404, 404, 403, 404, 404),
+    row(c.SET_ICON,                 401, 401, 404, 200, 200, 200, 404, 404, 403, 404, 404),
+    row(c.GET_ICON,                 401, 401, 404, 200, 200, 200, 404, 404, 200, 404, 404),
+    row(c.UPLOAD_VERSION,           401, 401, 404, 201, 201, 201, 404, 404, 403, 404, 404),
+    row(c.LIST_VERSIONS,            401, 401, 404, 200, 200, 200, 404, 404, 200, 404, 404),
+    row(c.GET_VERSION,              401, 401, 404, 200, 200, 200, 404, 404, 200, 404, 404),
+    row(c.DOWNLOAD_PACKAGE,         401, 401, 404, 200, 200, 200, 404, 404, 200, 404, 404),
+
+    row(c.WORKSPACE_AUDIT,          401, 401, 404, 200, 200, 403, 403, 404, 200, 404, 404),
+    row(c.MINI_PROGRAM_AUDIT,       401, 401, 404, 200, 200, 403, 404, 404, 200, 404, 404),
+    row(c.WHOLE_AUDIT,              401, 401, 403, 403, 403, 403, 403, 403, 200, 403, 403),
+
+    row(c.LIST_COMPAT_PROFILES,     401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    row(c.PUT_COMPAT_PROFILE,       401, 401, 403, 403, 403, 403, 403, 403, 200, 403, 403),
+]
+# fmt: on
+
+CASES = [
+    pytest.param(r.endpoint, caller, status, id=f"{r.endpoint.name} as {caller}")
+    for r in MATRIX
+    for caller, status in r.expected.items()
+]
+
+
+def test_every_route_in_scope_has_a_row() -> None:
+    covered = {r.endpoint.route for r in MATRIX}
+    in_scope = in_scope_routes()
+    assert in_scope - covered == set(), "routes without a row in the permission matrix"
+    assert covered - in_scope == set(), "rows for routes the application does not serve"
+
+
+def test_every_row_allows_someone_and_refuses_someone() -> None:
+    for r in MATRIX:
+        statuses = set(r.expected.values())
+        assert statuses - set(REFUSAL_CODES), r.endpoint.name
+        assert statuses & set(REFUSAL_CODES), r.endpoint.name
+
+
+@pytest.mark.parametrize(("endpoint", "caller", "expected"), CASES)
+def test_permission(
+    endpoint: Endpoint,
+    caller: str,
+    expected: int,
+    api_client: TestClient,
+    factory: Factory,
+    session_factory: sessionmaker[Any],
+    settings: Settings,
+) -> None:
+    scenario = build_scenario(factory)
+    before = state.capture(session_factory, settings)
+    events_before = state.audit_event_count(session_factory)
+
+    response = endpoint.send(api_client, endpoint.build(scenario), scenario.headers(caller))
+
+    assert response.status_code == expected, response.text
+    if expected in REFUSAL_CODES:
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["code"] == REFUSAL_CODES[expected]
+        assert state.audit_event_count(session_factory) == events_before
+        assert state.capture(session_factory, settings) == before
+    elif endpoint.method == "GET":
+        assert state.capture(session_factory, settings) == before
+    else:
+        assert state.audit_event_count(session_factory) > events_before

@@ -1,0 +1,109 @@
+"""Minifiers keep programs meaning the same; source maps are valid v3 documents."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from minirelease.build.config import BuildConfiguration
+from minirelease.build.minify import (
+    minifier_for,
+    minify_css,
+    minify_js,
+    source_map,
+    source_mapping_comment,
+)
+from minirelease.errors import PackageInvalid
+from tests.build.samples import APP_JS, INDEX_ACSS, INDEX_JS
+
+TRICKY_JS = b"""/*! keep me: licence */
+// a line comment
+var a = 1  ,  b = "  spaced  // not a comment " ;
+var re = / +\\/\\* not a comment \\*\\/ +/g ;
+var c = a
++ +b ;           // unary plus must not fuse into ++
+var d = a - -b ;
+function f ( x ) {
+  return /* inline */ x
+    + 1 ;
+}
+var t = `template   ${ a }   literal` ;
+log.push( [ a , b , String( re ) , c , d , f( 2 ) , t ] ) ;
+"""
+
+
+def test_js_minification_removes_comments_and_whitespace_only() -> None:
+    # Strings, regular expressions and template literals are untouched; a line break is
+    # kept wherever automatic semicolon insertion could depend on it.
+    assert minify_js(TRICKY_JS) == (
+        b"/*! keep me: licence */"
+        b'var a=1,b="  spaced  // not a comment ";var re=/ +\\/\\* not a comment \\*\\/ +/g;'
+        b"var c=a\n+ +b;var d=a- -b;function f(x){return x\n+1;}\n"
+        b"var t=`template   ${ a }   literal`;log.push([a,b,String(re),c,d,f(2),t]);"
+    )
+
+
+def test_css_minification() -> None:
+    assert (
+        minify_css(INDEX_ACSS) == b".greeting{color:#ff0000;margin:0 auto}.title{font-size:32rpx}"
+    )
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js to parse JavaScript")
+@pytest.mark.parametrize("script", [TRICKY_JS, APP_JS, INDEX_JS], ids=["tricky", "app", "page"])
+def test_minified_js_still_parses_and_runs_the_same(tmp_path: Path, script: bytes) -> None:
+    # Evaluating with stubbed globals shows the minified program behaves like the original.
+    harness = (
+        "const log=[];globalThis.App=o=>log.push(Object.keys(o));"
+        "const plain=(k,v)=>v instanceof RegExp?String(v):v;"
+        "globalThis.Page=o=>log.push(JSON.stringify(o.data,plain));"
+        "globalThis.my={};\n"
+    )
+    outputs = []
+    for variant, code in (("original", script), ("minified", minify_js(script))):
+        path = tmp_path / f"{variant}.js"
+        path.write_bytes(harness.encode() + code + b"\nconsole.log(JSON.stringify(log));")
+        checked = subprocess.run(["node", "--check", str(path)], capture_output=True, check=False)
+        assert checked.returncode == 0, checked.stderr.decode()
+        ran = subprocess.run(["node", str(path)], capture_output=True, check=False, text=True)
+        assert ran.returncode == 0, ran.stderr
+        outputs.append(ran.stdout)
+    assert outputs[0] == outputs[1]
+
+
+def test_minifier_follows_the_configuration() -> None:
+    both = BuildConfiguration()
+    neither = BuildConfiguration(minify_js=False, minify_css=False)
+    assert minifier_for("pages/a/a.js", both) is minify_js
+    assert minifier_for("APP.JS", both) is minify_js
+    assert minifier_for("pages/a/a.acss", both) is minify_css
+    assert minifier_for("vendor/reset.css", both) is minify_css
+    for name in ("pages/a/a.axml", "app.json", "pages/a/a.sjs", "a.js.map", "logo.png"):
+        assert minifier_for(name, both) is None, name
+    assert minifier_for("pages/a/a.js", neither) is None
+    assert minifier_for("pages/a/a.acss", neither) is None
+
+
+def test_source_map_is_a_valid_v3_document() -> None:
+    document = json.loads(source_map("pages/a b/index.js", "var é = 1;".encode()))
+    assert document == {
+        "version": 3,
+        "file": "index.js",
+        "sources": ["index.js"],
+        "sourcesContent": ["var é = 1;"],
+        "names": [],
+        "mappings": "",
+    }
+    assert source_mapping_comment("pages/a b/my page.js") == (
+        b"\n//# sourceMappingURL=my%20page.js.map\n"
+    )
+
+
+def test_source_map_needs_utf8() -> None:
+    with pytest.raises(PackageInvalid) as caught:
+        source_map("legacy.js", b"var s = '\xe9';")
+    assert (caught.value.rule, caught.value.entry) == ("invalid-encoding", "legacy.js")

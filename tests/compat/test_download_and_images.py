@@ -1,0 +1,121 @@
+"""slow-first-download (the main package over each cell's network), image-too-large (image
+headers) and memory-risk (decoded images and the package against each device class). The
+wallet supports 12 OS versions; the default matrix adds 5 networks x 3 devices."""
+
+from __future__ import annotations
+
+from minirelease.compat.model import IMAGE_TOO_LARGE, MEMORY_RISK, SLOW_FIRST_DOWNLOAD
+from minirelease.compat.more_rules import first_download_seconds
+from minirelease.compat.profiles import default_profiles
+from minirelease.compat.run import CompatibilityResult
+from tests.compat.images import jpeg, noise, png
+from tests.compat.programs import check, findings, program
+
+
+def _cells(result: CompatibilityResult, *, network: str | None = None, device: str | None = None):
+    return [
+        cell["id"]
+        for cell in result.report["cells"]
+        if network in (None, cell["network"]) and device in (None, cell["device"])
+    ]
+
+
+def _by_severity(result: CompatibilityResult, rule: str) -> dict[str, tuple[str, ...]]:
+    """Severity → the cells of its findings, in matrix order (a network's or device's
+    figures are in the message, so each has its own finding)."""
+    found = findings(result, rule)
+    assert all((f.finding.file, f.finding.line) == (None, None) for f in found)
+    cells: dict[str, set[str]] = {}
+    for f in found:
+        cells.setdefault(f.finding.severity, set()).update(f.cells)
+    order = _cells(result)
+    return {severity: tuple(c for c in order if c in of) for severity, of in cells.items()}
+
+
+def test_the_download_model() -> None:
+    networks = default_profiles().networks
+    seconds, round_trips = first_download_seconds(300 * 1024, networks["2g"])
+    # 2 handshake round trips + 5 slow-start windows, 8.8 s of transfer, 2 % resent.
+    assert round_trips == 7 and 14.5 < seconds < 15
+    assert first_download_seconds(1000, networks["2g"])[0] < 3
+
+
+def test_a_300_kb_main_package_fails_on_2g_and_warns_on_3g() -> None:
+    result = check(program({"assets/data.bin": ""}) | {"assets/data.bin": noise(300 * 1024, "a")})
+    found = _by_severity(result, SLOW_FIRST_DOWNLOAD)
+    assert found == {
+        "fail": tuple(_cells(result, network="2g")),
+        "warn": tuple(_cells(result, network="3g")),
+    }
+    message = next(f.finding.message for f in findings(result) if f.finding.severity == "fail")
+    assert "over 2g (280 kbps, 800 ms round trip, 2% loss; 7 round trips)" in message
+    assert "about 14.7 s" in message
+
+
+def test_a_1_9_mb_main_package_warns_even_on_4g() -> None:
+    files = program({}) | {"assets/video.bin": noise(1900 * 1024, "b")}
+    result = check(files)
+    found = _by_severity(result, SLOW_FIRST_DOWNLOAD)
+    assert found == {
+        "fail": tuple(cell for cell in _cells(result) if cell.split("/")[2] in ("3g", "2g")),
+        "warn": tuple(_cells(result, network="4g")),
+    }
+    assert not any(
+        cell.split("/")[2] in ("wifi", "offline") for cells in found.values() for cell in cells
+    )
+
+
+def test_a_large_subpackage_does_not_slow_the_first_download() -> None:
+    files = program({}, subpackages={"shop": ["pages/item/item"]})
+    files["shop/assets/catalog.bin"] = noise(1500 * 1024, "c")
+    assert findings(check(files), SLOW_FIRST_DOWNLOAD) == []
+
+
+def test_an_image_wider_than_4096_px_fails_everywhere() -> None:
+    files = program({}) | {"assets/banner.png": png(5000, 300), "assets/ok.png": png(750, 400)}
+    result = check(files)
+    found = findings(result, IMAGE_TOO_LARGE)
+    assert [(f.finding.file, f.finding.line, f.finding.severity) for f in found] == [
+        ("assets/banner.png", None, "fail")
+    ]
+    assert "5000x300 px is over 4096 px" in found[0].finding.message
+    assert list(found[0].cells) == _cells(result)
+
+
+def test_a_jpeg_over_500_kb_is_a_warning_and_its_size_read_from_its_frame() -> None:
+    files = program({}) | {"pages/detail/hero.jpg": jpeg(9000, 640, padding=600 * 1024)}
+    files["pages/index/photo.jpeg"] = jpeg(1200, 800, padding=520 * 1024)
+    found = findings(check(files), IMAGE_TOO_LARGE)
+    assert [(f.finding.file, f.finding.severity) for f in found] == [
+        ("pages/detail/hero.jpg", "fail"),  # 9000 px wide: the dimension comes first
+        ("pages/index/photo.jpeg", "warn"),
+    ]
+    assert "over 500 KB" in found[1].finding.message
+
+
+def test_two_4000_px_images_risk_memory_on_low_devices_only() -> None:
+    files = program({}) | {f"assets/map{i}.png": png(4000, 4000) for i in range(2)}
+    result = check(files)
+    assert _by_severity(result, MEMORY_RISK) == {"warn": tuple(_cells(result, device="low"))}
+    message = findings(result, MEMORY_RISK)[0].finding.message
+    assert "the 128 MB a low device gives a mini program" in message
+    assert "assets/map0.png (4000x4000, 61.0 MB)" in message
+    assert findings(result, IMAGE_TOO_LARGE) == []
+
+
+def test_five_4000_px_images_fail_on_low_and_mid_and_warn_on_high() -> None:
+    files = program({}) | {f"assets/map{i}.png": png(4000, 4000) for i in range(5)}
+    result = check(files)
+    assert _by_severity(result, MEMORY_RISK) == {
+        "fail": tuple(cell for cell in _cells(result) if cell.endswith(("/low", "/mid"))),
+        "warn": tuple(_cells(result, device="high")),
+    }
+
+
+def test_small_images_and_a_small_package_raise_nothing() -> None:
+    files = program({}) | {
+        "assets/logo.png": png(256, 256),
+        "assets/photo.jpg": jpeg(1080, 720, padding=10 * 1024),
+        "assets/broken.png": b"not an image",
+    }
+    assert findings(check(files)) == []

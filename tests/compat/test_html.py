@@ -1,0 +1,168 @@
+"""The HTML report: a self-contained page with the summary, the matrix grid and the findings
+by rule with excerpts, in which nothing from the package can inject markup."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+from minirelease.compat.html import render_html
+from minirelease.compat.matrix import build_matrix
+from minirelease.compat.package import BuiltPackage
+from minirelease.compat.profiles import DEFAULT_PROFILES, profile_set
+from minirelease.compat.run import CompatibilityResult, run_compatibility
+from minirelease.partners.defaults import shipped_profile
+from minirelease.partners.profile import DEFAULT_PACKAGE_LIMITS
+from tests.compat.programs import check, program
+
+HOSTILE_NAME = "<script>alert(1)</script>.js"
+
+
+class Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def named(self, tag: str) -> list[dict[str, str | None]]:
+        return [attrs for name, attrs in self.tags if name == tag]
+
+
+def _tags(page: str) -> Tags:
+    parser = Tags()
+    parser.feed(page)
+    parser.close()
+    return parser
+
+
+def _hostile_result() -> CompatibilityResult:
+    files = program(
+        {
+            HOSTILE_NAME: """
+                // </pre><script>alert(2)</script>
+                my.request({ url: 'http://"><img src=x onerror=alert(3)>.example/' });
+                my.scan({ note: '<b>bold</b>' });
+            """,
+            "pages/index/index.axml": '<view><x-frame onload="alert(4)"/></view>\n',
+            "pages/detail/detail.js": "var a = 1;" * 40 + " my.ap.navigateToAlipayPage({});\n",
+        }
+    )
+    return check(files, profile=shipped_profile("lean_wallet"), partner_app="lean")
+
+
+def test_the_page_shows_summary_grid_and_findings() -> None:
+    result = _hostile_result()
+    page = result.html()
+    tags = _tags(page)
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<title>Compatibility report · lean · fail</title>" in page
+    # The grid: one tile per cell, coloured by status.
+    tiles = [a for a in tags.named("div") if (a.get("class") or "").startswith("tile ")]
+    assert [a["title"] for a in tiles] == [cell["id"] for cell in result.report["cells"]]
+    assert {a["class"] for a in tiles} == {"tile fail"}
+    # Findings grouped by rule, each rule once, in the summary table too.
+    sections = [a["id"] for a in tags.named("section")]
+    rules = ["component-unsupported", "insecure-url", "jsapi-unsupported"]
+    assert sections == [f"rule-{rule}" for rule in rules]
+    assert [a["href"] for a in tags.named("a")] == [f"#rule-{rule}" for rule in rules]
+    assert "pages/index/index.axml:1:7" in page
+    assert "all 105 cells" in page
+
+
+def test_nothing_from_the_package_becomes_markup() -> None:
+    page = _hostile_result().html()
+    tags = _tags(page)
+    assert {name for name, _ in tags.tags} <= {
+        "html",
+        "head",
+        "meta",
+        "title",
+        "style",
+        "body",
+        "main",
+        "h1",
+        "h2",
+        "h3",
+        "div",
+        "span",
+        "b",
+        "table",
+        "tr",
+        "th",
+        "td",
+        "a",
+        "section",
+        "pre",
+        "mark",
+        "p",
+    }
+    assert "<script" not in page and "<img" not in page and "<b>bold" not in page
+    assert "&#x27;http://&quot;&gt;&lt;img src=x onerror=alert(3)&gt;.example/&#x27;" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;.js:2:19" in page  # the file name, escaped
+    assert "// &lt;/pre&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in page  # the excerpt
+    # Self-contained: no external stylesheet, script, image or font, and a policy that
+    # would refuse them anyway.
+    assert "default-src 'none'; style-src 'unsafe-inline'" in page
+    assert not tags.named("link") and "url(" not in page and "@import" not in page
+
+
+def test_excerpts_mark_the_column_and_clip_long_lines() -> None:
+    page = _hostile_result().html()
+    # The unsupported call sits at column 402 of a 432-character line.
+    assert '<span class="no">1</span>…' in page
+    assert "<mark>m</mark>y.ap.navigateToAlipayPage({});</span>" in page
+    assert "var a = 1;" * 20 not in page
+    # The line before and after a finding are shown too.
+    assert '<span class="no">1</span>// &lt;/pre&gt;' in page
+    assert '<span class="line hit"><span class="no">2</span>my.request(' in page
+    assert '<span class="no">3</span>my.scan(' in page
+
+
+def test_a_clean_run_says_so() -> None:
+    result = check(program({}))
+    page = render_html(result.report, {})
+    assert "No findings: every cell passes." in page
+    assert 'class="badge pass"' in page
+
+
+def test_a_288_cell_grid_is_a_table_per_platform_with_os_rows_and_network_device_columns() -> None:
+    profiles = profile_set(
+        {
+            **DEFAULT_PROFILES,
+            "network": {
+                **DEFAULT_PROFILES["network"],
+                "5g": {"bandwidth_kbps": 100_000, "rtt_ms": 10, "loss": 0},
+            },
+        }
+    )
+    super_app = shipped_profile("super_app")
+    files = program({"utils/a.js": "export const id = (query) => query?.id;\n"})
+    result = run_compatibility(
+        BuiltPackage.from_files(files),
+        run_id="run_grid",
+        package_sha256="1" * 64,
+        partner_app="super",
+        profile=super_app,
+        limits=DEFAULT_PACKAGE_LIMITS,
+        matrix=build_matrix("super", super_app["os_versions"], profiles),
+    )
+    assert result.report["summary"]["cells"] == 288
+    page = result.html()
+    tags = _tags(page)
+    tiles = [a for a in tags.named("div") if (a.get("class") or "").startswith("tile ")]
+    assert [a["title"] for a in tiles] == [cell["id"] for cell in result.report["cells"]]
+    assert len([a for a in tags.named("table") if a.get("class") == "matrix"]) == 2
+    rows = [a for a in tags.named("th") if a.get("class") == "os"]
+    assert len(rows) == 16
+    assert '<th class="os">android 7</th>' in page and '<th class="os">ios 18</th>' in page
+    # Each network spans its three devices, in matrix order.
+    networks = ["wifi", "4g", "3g", "2g", "offline", "5g"]
+    assert "".join(f'<th colspan="3">{n}</th>' for n in networks) in page
+    # The finding's cells are named as a block, not as 90 ids.
+    assert (
+        "90 of 288 cells: OS android 7, android 8, android 9, ios 12, ios 13 · every network · "
+        "every device"
+    ) in page
+    statuses = {a["class"] for a in tiles}
+    assert statuses == {"tile fail", "tile pass"}

@@ -1,0 +1,92 @@
+"""insecure-url and domain-not-whitelisted: URLs given to my.request, my.downloadFile,
+my.uploadFile, my.connectSocket and <web-view src>, against the mini program's whitelists
+(server: api.shop.example, *.cdn.example.com; H5: h5.shop.example, *.help.example.org)."""
+
+from __future__ import annotations
+
+from minirelease.compat.model import DOMAIN_NOT_WHITELISTED, INSECURE_URL
+from tests.compat.programs import assert_only, check, findings, program
+
+
+def _page(body: str) -> dict[str, bytes]:
+    return program({"pages/index/index.js": "Page({\n  onLoad(id) {\n" + body + "  },\n});\n"})
+
+
+def test_request_over_http() -> None:
+    result = check(_page("    my.request({ url: 'http://api.shop.example/items' });\n"))
+    found = assert_only(result, INSECURE_URL, "pages/index/index.js", 3, 23)
+    assert "use https://" in found.finding.message
+
+
+def test_socket_over_ws_with_a_computed_host() -> None:
+    result = check(_page("    my.connectSocket({ url: `ws://${id}.shop.example/feed` });\n"))
+    found = assert_only(result, INSECURE_URL, "pages/index/index.js", 3, 29)
+    assert "use wss://" in found.finding.message
+
+
+def test_web_view_over_http() -> None:
+    files = program({"pages/detail/detail.axml": '<web-view src="http://h5.shop.example/faq"/>\n'})
+    assert_only(check(files), INSECURE_URL, "pages/detail/detail.axml", 1, 15)
+
+
+def test_download_from_a_host_not_on_the_server_whitelist() -> None:
+    result = check(_page("    my.downloadFile({ url: 'https://files.other.example/a.png' });\n"))
+    found = assert_only(result, DOMAIN_NOT_WHITELISTED, "pages/index/index.js", 3, 28)
+    assert "files.other.example is not on the mini program's server domain whitelist" in (
+        found.finding.message
+    )
+
+
+def test_a_wildcard_does_not_cover_its_own_domain() -> None:
+    result = check(_page("    my.uploadFile({ url: 'https://cdn.example.com/up', name: 'f' });\n"))
+    assert_only(result, DOMAIN_NOT_WHITELISTED, "pages/index/index.js", 3, 26)
+
+
+def test_an_ip_address_is_never_whitelisted() -> None:
+    result = check(_page("    my.request({ url: 'https://127.0.0.1/x' });\n"))
+    found = assert_only(result, DOMAIN_NOT_WHITELISTED, "pages/index/index.js", 3, 23)
+    assert "cannot be whitelisted" in found.finding.message
+
+
+def test_web_view_checks_the_h5_whitelist_not_the_server_one() -> None:
+    files = program(
+        {
+            "pages/detail/detail.axml": """
+                <view>
+                  <web-view src="https://api.shop.example/help"></web-view>
+                </view>
+            """
+        }
+    )
+    found = assert_only(check(files), DOMAIN_NOT_WHITELISTED, "pages/detail/detail.axml", 2, 17)
+    assert "H5 domain whitelist" in found.finding.message
+
+
+def test_a_lookalike_host_in_a_template_prefix_is_caught() -> None:
+    result = check(_page("    my.request({ url: `https://api.shop.example.evil.com/${id}` });\n"))
+    assert_only(result, DOMAIN_NOT_WHITELISTED, "pages/index/index.js", 3, 23)
+
+
+def test_whitelisted_https_urls_and_computed_ones_are_not_findings() -> None:
+    body = """\
+    my.request({ url: 'https://api.shop.example/items', method: 'GET' });
+    my.request({ url: 'https://API.Shop.Example:443/items?x=1' });
+    my.request({ url: `https://api.shop.example/items/${id}` });
+    my.request({ url: 'https://api.shop.example' + '/items/' + id });
+    my.downloadFile({ url: 'https://img.cdn.example.com/a.png' });
+    my.uploadFile({ url: 'https://a.b.cdn.example.com/up', name: 'file' });
+    my.connectSocket({ url: 'wss://api.shop.example/socket' });
+    my.request({ url: 'https://api.shop.example' + id });
+    my.request({ url: base + '/items' });
+    my.request({ url });
+    my.getImageInfo({ src: 'http://anything.example/a.png' });
+"""
+    files = _page(body)
+    files["pages/detail/detail.axml"] = (
+        b'<view>\n  <web-view src="https://h5.shop.example/faq"></web-view>\n'
+        b'  <web-view src="https://faq.help.example.org/"></web-view>\n'
+        b'  <web-view src="{{link}}"></web-view>\n</view>\n'
+    )
+    result = check(files)
+    assert findings(result, INSECURE_URL) == []
+    assert findings(result, DOMAIN_NOT_WHITELISTED) == []

@@ -1,0 +1,125 @@
+"""Every database test runs twice: on SQLite and on PostgreSQL, each schema built by
+``alembic upgrade head``, each test inside a transaction rolled back at its end."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import sessionmaker
+
+from minirelease import migrate
+from minirelease.api.app import create_app
+from minirelease.config import Settings
+from minirelease.db import make_engine
+from tests.factories import Factory
+
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def _postgres_required() -> bool:
+    return os.environ.get("CI") == "true" or os.environ.get("MINIRELEASE_TEST_POSTGRES") == "1"
+
+
+def _postgres_engine() -> tuple[Engine, str]:
+    url = os.environ.get("MINIRELEASE_TEST_POSTGRES_URL", DEFAULT_PG_URL)
+    schema = f"mr_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = make_engine(url)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        if _postgres_required():
+            raise
+        pytest.skip(f"PostgreSQL not reachable at {url} ({exc.orig}); CI requires it")
+    admin.dispose()
+    engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+    return engine, schema
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "test.db"
+        eng = make_engine(f"sqlite:///{path}")
+        with eng.connect() as conn:
+            migrate.upgrade(connection=conn)
+            conn.commit()
+        yield eng
+        eng.dispose()
+        return
+    eng, schema = _postgres_engine()
+    with eng.connect() as conn:
+        migrate.upgrade(connection=conn)
+        conn.commit()
+    yield eng
+    with eng.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    eng.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL to a database of its own, empty, for tests whose code commits for real
+    (CLI commands, separate server processes, concurrency)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'own.db'}"
+        return
+    engine, schema = _postgres_engine()
+    url = engine.url.set(query={"options": f"-csearch_path={schema}"})
+    engine.dispose()
+    yield url.render_as_string(hide_password=False)
+    admin = make_engine(str(url.set(query={})))
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    conn = engine.connect()
+    outer = conn.begin()
+    yield conn
+    outer.rollback()
+    conn.close()
+
+
+@pytest.fixture
+def session_factory(connection: Connection) -> sessionmaker[Any]:
+    # Each unit of work commits into a savepoint; the outer transaction is rolled back.
+    return sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+
+
+@pytest.fixture
+def session(session_factory: sessionmaker[Any]) -> Iterator[Any]:
+    with session_factory() as s:
+        yield s
+
+
+@pytest.fixture
+def settings(tmp_path: Path, engine: Engine) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=str(engine.url))
+
+
+@pytest.fixture
+def client(settings: Settings, session_factory: sessionmaker[Any]) -> Iterator[TestClient]:
+    app = create_app(settings, session_factory=session_factory, run_jobs=False)
+    with TestClient(app, raise_server_exceptions=True) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def factory(session_factory: sessionmaker[Any], settings: Settings) -> Factory:
+    return Factory(session_factory, settings)
