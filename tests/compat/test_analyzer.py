@@ -134,3 +134,15 @@ def test_a_package_without_app_json_is_refused_clearly() -> None:
     with pytest.raises(PackageInvalid, match=r"no app\.json") as refused:
         analyze(BuiltPackage.from_files(files), _many_cells(), STATIC_RULES)
     assert refused.value.rule == "app-json-missing"
+
+
+def test_progress_counts_finished_cells_in_matrix_order() -> None:
+    calls: list[tuple[int, int]] = []
+    contexts = _many_cells()
+    analyze(
+        BuiltPackage.from_files(program({})),
+        contexts,
+        STATIC_RULES,
+        progress=lambda done, total: calls.append((done, total)),
+    )
+    assert calls == [(done, len(contexts)) for done in range(1, len(contexts) + 1)]

@@ -68,7 +68,10 @@ SHOP = program(
             Page({
               onLoad(query) {
                 if (my.canIUse('downloadFile')) {
-                  my.downloadFile({ url: 'https://img.cdn.example.com/p/' + query.id + '.png' });
+                  my.downloadFile({
+                    url: 'https://img.cdn.example.com/p/' + query.id + '.png',
+                    success: (res) => this.setData({ image: res.tempFilePath }),
+                  });
                 }
                 my.canIUse('setClipboard') && my.setClipboard({ text: query.id });
               },

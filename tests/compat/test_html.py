@@ -166,3 +166,46 @@ def test_a_288_cell_grid_is_a_table_per_platform_with_os_rows_and_network_device
     ) in page
     statuses = {a["class"] for a in tiles}
     assert statuses == {"tile fail", "tile pass"}
+
+
+def test_a_retest_shows_what_is_new_what_was_fixed_and_which_cells_moved() -> None:
+    fixed_page = "pages/detail/detail.js"
+    before = _hostile_result()
+    files = program(
+        {
+            HOSTILE_NAME: """
+                // </pre><script>alert(2)</script>
+                my.request({ url: 'http://"><img src=x onerror=alert(3)>.example/' });
+                my.scan({ note: '<b>bold</b>' });
+            """,
+            "pages/index/index.axml": "<view><text>fixed</text></view>\n",
+            fixed_page: "my.navigateTo({ url: '/pages/<i>gone</i>' });\n",
+        }
+    )
+    after = run_compatibility(
+        BuiltPackage.from_files(files),
+        run_id="run_after",
+        package_sha256="2" * 64,
+        partner_app="lean",
+        profile=shipped_profile("lean_wallet"),
+        limits=DEFAULT_PACKAGE_LIMITS,
+        previous_report=before.report,
+    )
+    changes = after.report["changes"]
+    assert changes["summary"]["new"] == 1 and changes["summary"]["fixed"] == 2
+    page = after.html()
+    assert "Since the previous run" in page and "compared with run run_test" in page
+    section = page[page.index("Since the previous run") : page.index("<h2>Matrix")]
+    assert "<h3>New</h3>" in section and "page-missing" in section
+    assert "<h3>Fixed</h3>" in section
+    assert "component-unsupported" in section and "my.ap.navigateToAlipayPage" in section
+    assert "/pages/&lt;i&gt;gone&lt;/i&gt;" in section and "<i>" not in page
+    # The new finding is tagged where it is listed with its excerpt.
+    tagged = page[page.index('id="rule-page-missing"') :]
+    assert f'{fixed_page}:1:22 <span class="new">new</span>' in tagged
+    assert {name for name, _ in _tags(page).tags} >= {"ul", "li"}
+
+
+def test_a_first_run_says_there_is_nothing_to_compare_with() -> None:
+    page = check(program({})).html()
+    assert "This is the first run of this release." in page

@@ -42,12 +42,12 @@ def test_a_guard_for_another_api_does_not_count() -> None:
 
 
 def test_an_or_guard_proves_nothing() -> None:
-    body = "    const ok = ready || my.canIUse('scan');\n    ok && my.scan();\n"
+    body = "    const ok = this.ready || my.canIUse('scan');\n    ok && my.scan();\n"
     assert_only(check(_page(body), profile=LEAN), JSAPI_UNSUPPORTED, "pages/index/index.js", 4, 11)
 
 
 def test_a_call_after_an_early_exit_that_can_fall_through() -> None:
-    body = "    if (!my.canIUse('scan')) { log('no scan'); }\n    my.scan();\n"
+    body = "    if (!my.canIUse('scan')) { console.log('no scan'); }\n    my.scan();\n"
     assert_only(check(_page(body), profile=LEAN), JSAPI_UNSUPPORTED, "pages/index/index.js", 4, 5)
 
 

@@ -13,7 +13,9 @@ def _page(body: str) -> dict[str, bytes]:
 
 
 def test_request_over_http() -> None:
-    result = check(_page("    my.request({ url: 'http://api.shop.example/items' });\n"))
+    result = check(
+        _page("    my.request({ url: 'http://api.shop.example/items', success() {} });\n")
+    )
     found = assert_only(result, INSECURE_URL, "pages/index/index.js", 3, 23)
     assert "use https://" in found.finding.message
 
@@ -30,7 +32,9 @@ def test_web_view_over_http() -> None:
 
 
 def test_download_from_a_host_not_on_the_server_whitelist() -> None:
-    result = check(_page("    my.downloadFile({ url: 'https://files.other.example/a.png' });\n"))
+    result = check(
+        _page("    my.downloadFile({ url: 'https://files.other.example/a.png', success() {} });\n")
+    )
     found = assert_only(result, DOMAIN_NOT_WHITELISTED, "pages/index/index.js", 3, 28)
     assert "files.other.example is not on the mini program's server domain whitelist" in (
         found.finding.message
@@ -38,12 +42,16 @@ def test_download_from_a_host_not_on_the_server_whitelist() -> None:
 
 
 def test_a_wildcard_does_not_cover_its_own_domain() -> None:
-    result = check(_page("    my.uploadFile({ url: 'https://cdn.example.com/up', name: 'f' });\n"))
+    result = check(
+        _page(
+            "    my.uploadFile({ url: 'https://cdn.example.com/up', name: 'f', success() {} });\n"
+        )
+    )
     assert_only(result, DOMAIN_NOT_WHITELISTED, "pages/index/index.js", 3, 26)
 
 
 def test_an_ip_address_is_never_whitelisted() -> None:
-    result = check(_page("    my.request({ url: 'https://127.0.0.1/x' });\n"))
+    result = check(_page("    my.request({ url: 'https://127.0.0.1/x', success() {} });\n"))
     found = assert_only(result, DOMAIN_NOT_WHITELISTED, "pages/index/index.js", 3, 23)
     assert "cannot be whitelisted" in found.finding.message
 
@@ -63,21 +71,23 @@ def test_web_view_checks_the_h5_whitelist_not_the_server_one() -> None:
 
 
 def test_a_lookalike_host_in_a_template_prefix_is_caught() -> None:
-    result = check(_page("    my.request({ url: `https://api.shop.example.evil.com/${id}` });\n"))
+    result = check(
+        _page("    my.request({ url: `https://api.shop.example.evil.com/${id}`, success() {} });\n")
+    )
     assert_only(result, DOMAIN_NOT_WHITELISTED, "pages/index/index.js", 3, 23)
 
 
 def test_whitelisted_https_urls_and_computed_ones_are_not_findings() -> None:
     body = """\
-    my.request({ url: 'https://api.shop.example/items', method: 'GET' });
-    my.request({ url: 'https://API.Shop.Example:443/items?x=1' });
+    my.request({ url: 'https://api.shop.example/items', method: 'GET', success() {} });
+    my.request({ url: 'https://API.Shop.Example:443/items?x=1', success() {} });
     my.request({ url: `https://api.shop.example/items/${id}` });
-    my.request({ url: 'https://api.shop.example' + '/items/' + id });
-    my.downloadFile({ url: 'https://img.cdn.example.com/a.png' });
-    my.uploadFile({ url: 'https://a.b.cdn.example.com/up', name: 'file' });
+    my.request({ url: 'https://api.shop.example' + '/items/' + id, success() {} });
+    my.downloadFile({ url: 'https://img.cdn.example.com/a.png', success() {} });
+    my.uploadFile({ url: 'https://a.b.cdn.example.com/up', name: 'file', success() {} });
     my.connectSocket({ url: 'wss://api.shop.example/socket' });
-    my.request({ url: 'https://api.shop.example' + id });
-    my.request({ url: base + '/items' });
+    my.request({ url: 'https://api.shop.example' + id, success() {} });
+    my.request({ url: base + '/items', success() {} });
     my.request({ url });
     my.getImageInfo({ src: 'http://anything.example/a.png' });
 """

@@ -35,7 +35,16 @@ def test_the_report_of_a_run() -> None:
     result = check(files, profile=shipped_profile("lean_wallet"), partner_app="lean")
     report = json.loads(json.dumps(result.report))  # plain JSON all the way down
     assert report == result.report
-    assert set(report) == {"run_id", "package_sha256", "matrix", "cells", "findings", "summary"}
+    assert set(report) == {
+        "run_id",
+        "package_sha256",
+        "matrix",
+        "cells",
+        "findings",
+        "summary",
+        "changes",
+    }
+    assert report["changes"] is None  # a first run has nothing to compare with
     assert report["run_id"] == "run_test" and report["package_sha256"] == "0" * 64
     networks, devices = ["wifi", "4g", "3g", "2g", "offline"], ["low", "mid", "high"]
     os_ids = [f"android-{v}" for v in range(11, 15)] + [f"ios-{v}" for v in range(15, 18)]

@@ -177,6 +177,14 @@ def test_a_retest_after_changing_the_whitelist_clears_the_domain_finding(
     # The first report stays as it was.
     kept = s.ok("GET", f"/releases/{release_id}/compatibility-runs/{first['id']}")
     assert kept["report"] == first["report"]
+    # The retest says what changed since the first run.
+    assert first["report"]["changes"] is None
+    changes = second["report"]["changes"]
+    assert changes["previous_run_id"] == first["id"]
+    assert [f["rule"] for f in changes["fixed"]] == ["domain-not-whitelisted"]
+    assert changes["new"] == [] and len(changes["unchanged"]) == 4
+    page = s.call("GET", f"/releases/{release_id}/compatibility-runs/{second['id']}/report.html")
+    assert "Since the previous run" in page.text and f"compared with run {first['id']}" in page.text
 
 
 def test_apply_waits_for_a_finished_run_on_the_current_build(

@@ -3,8 +3,8 @@ group of cells it cannot tell apart, and its findings are attached to every cell
 group. The cost is files + cells, not files x cells.
 
 A rule is a function ``(parsed, context) -> findings`` plus the key that says which parts of
-a cell it depends on; static rules (this issue) and runtime rules (a JS engine, next issue)
-are added the same way."""
+a cell it depends on; the static rules and the runtime smoke test (compat/runtime) are
+added the same way."""
 
 from __future__ import annotations
 
@@ -45,31 +45,45 @@ class Analysis:
     findings: tuple[MatrixFinding, ...]  # sorted by rule, file, line, column, message
 
 
+Progress = Callable[[int, int], object]  # (cells done, cells in all)
+
+
 def analyze(
     package: BuiltPackage,
     contexts: Sequence[CellContext],
     rules: Sequence[Rule],
     *,
     parsers: Parsers | None = None,
+    progress: Progress | None = None,
 ) -> Analysis:
     parsed = parse_package(package, parsers=parsers)
-    return Analysis(parsed, tuple(contexts), tuple(evaluate(parsed, contexts, rules)))
+    findings = evaluate(parsed, contexts, rules, progress=progress)
+    return Analysis(parsed, tuple(contexts), tuple(findings))
 
 
 def evaluate(
-    parsed: ParsedPackage, contexts: Sequence[CellContext], rules: Sequence[Rule]
+    parsed: ParsedPackage,
+    contexts: Sequence[CellContext],
+    rules: Sequence[Rule],
+    *,
+    progress: Progress | None = None,
 ) -> list[MatrixFinding]:
+    """Cell by cell, so that progress counts finished cells; a rule runs on the first cell
+    of each key and its findings are reused for every later cell with that key."""
     _refuse_duplicate_cells(contexts)
     order = {context.cell.id: index for index, context in enumerate(contexts)}
     cells_of: dict[Finding, set[str]] = {}
-    for rule in rules:
-        groups: dict[Hashable, list[CellContext]] = {}
-        for context in contexts:
-            groups.setdefault(rule.varies_with(context), []).append(context)
-        for group in groups.values():
-            ids = {context.cell.id for context in group}
-            for finding in rule.check(parsed, group[0]):
-                cells_of.setdefault(finding, set()).update(ids)
+    evaluated: dict[tuple[int, Hashable], tuple[Finding, ...]] = {}
+    for done, context in enumerate(contexts, start=1):
+        for index, rule in enumerate(rules):
+            key = (index, rule.varies_with(context))
+            found = evaluated.get(key)
+            if found is None:
+                found = evaluated[key] = tuple(rule.check(parsed, context))
+            for finding in found:
+                cells_of.setdefault(finding, set()).add(context.cell.id)
+        if progress is not None:
+            progress(done, len(contexts))
     return [
         MatrixFinding(finding, tuple(sorted(cells, key=order.__getitem__)))
         for finding, cells in sorted(cells_of.items(), key=lambda item: _order(item[0]))

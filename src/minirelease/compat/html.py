@@ -7,7 +7,7 @@ value is escaped; the page has inline CSS only, no scripts and no external asset
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from html import escape
 from itertools import groupby
 from typing import Any, Final
@@ -48,6 +48,9 @@ pre span.line{display:block;padding:0 12px}
 pre span.hit{background:#48303a}
 pre span.no{display:inline-block;min-width:4ch;color:#8a93a5;margin-right:12px;text-align:right}
 pre mark{background:#e0b341;color:#1d2330}
+.new{background:#2d5fd3;color:#fff;border-radius:4px;padding:0 6px;font-size:11px;
+font-family:system-ui,sans-serif}
+ul{background:#fff;border-radius:8px;padding:8px 8px 8px 28px}
 """
 
 
@@ -61,8 +64,9 @@ def render_html(report: Mapping[str, Any], sources: Mapping[str, Sequence[str]])
         [
             _header(report),
             _summary(summary),
+            _changes(report.get("changes"), report["findings"]),
             _grid(report["cells"]),
-            _findings(report["findings"], report["cells"], sources),
+            _findings(report["findings"], report["cells"], sources, _new_ids(report)),
         ]
     )
     return (
@@ -113,6 +117,61 @@ def _summary(summary: Mapping[str, Any]) -> str:
     )
     table = f"<table><tr><th>rule</th><th>findings</th></tr>{rules}</table>" if rules else ""
     return f'<h2>Summary</h2><div class="cards">{html_cards}</div>{table}'
+
+
+def _new_ids(report: Mapping[str, Any]) -> frozenset[str]:
+    changes = report.get("changes")
+    return frozenset(changes["new"]) if changes else frozenset()
+
+
+def _changes(changes: Mapping[str, Any] | None, findings: Sequence[Mapping[str, Any]]) -> str:
+    """Since the previous run of the release: counts, then what is new and what was fixed
+    (the new findings are also tagged where they are listed below)."""
+    if not changes:
+        return "<h2>Since the previous run</h2><p>This is the first run of this release.</p>"
+    counts = changes["summary"]
+    cards = "".join(
+        f'<div class="card"><b>{_e(counts[label])}</b>{_e(label)}</div>'
+        for label in ("new", "fixed", "unchanged", "cells_changed")
+    )
+    by_id = {finding["id"]: finding for finding in findings}
+    new = "".join(
+        f"<li>{_one_line(by_id[finding_id])}</li>"
+        for finding_id in changes["new"]
+        if finding_id in by_id
+    )
+    fixed = "".join(f"<li>{_one_line(finding)}</li>" for finding in changes["fixed"])
+    moved = "".join(
+        f"<li>{_e(cell['cell'])}: {_badge(cell['before'])} → {_badge(cell['after'])}</li>"
+        for cell in changes["cells_changed"][:CELLS_LISTED]
+    )
+    more = len(changes["cells_changed"]) - CELLS_LISTED
+    return (
+        f'<h2>Since the previous run</h2><div class="meta">compared with run '
+        f'{_e(changes["previous_run_id"])}</div><div class="cards">{cards}</div>'
+        + (f"<h3>New</h3><ul>{new}</ul>" if new else "")
+        + (f"<h3>Fixed</h3><ul>{fixed}</ul>" if fixed else "")
+        + (f"<h3>Cells whose status changed</h3><ul>{moved}</ul>" if moved else "")
+        + (f'<p class="meta">and {more} more cells</p>' if more > 0 else "")
+    )
+
+
+def _one_line(finding: Mapping[str, Any]) -> str:
+    return (
+        f"{_badge(finding['severity'])} <b>{_e(finding['rule'])}</b> "
+        f'<span class="where">{_where(finding)}</span> {_e(finding["message"])}'
+    )
+
+
+def _where(finding: Mapping[str, Any]) -> str:
+    file, line, column = finding.get("file"), finding.get("line"), finding.get("column")
+    return "".join(
+        [
+            _e(file) if file is not None else "package",
+            f":{_e(line)}" if line is not None else "",
+            f":{_e(column)}" if column is not None else "",
+        ]
+    )
 
 
 def _grid(cells: Sequence[Mapping[str, Any]]) -> str:
@@ -169,13 +228,18 @@ def _findings(
     findings: Sequence[Mapping[str, Any]],
     cells: Sequence[Mapping[str, Any]],
     sources: Mapping[str, Sequence[str]],
+    new_ids: frozenset[str],
 ) -> str:
     if not findings:
         return "<h2>Findings</h2><p>No findings: every cell passes.</p>"
     sections = []
+    every_value = _every_value(cells)
     for rule, group in groupby(findings, key=lambda finding: str(finding["rule"])):
         items = list(group)
-        entries = "".join(_finding(finding, cells, sources) for finding in items)
+        entries = "".join(
+            _finding(finding, cells, every_value, sources, finding["id"] in new_ids)
+            for finding in items
+        )
         sections.append(
             f'<section class="rule" id="rule-{_e(rule)}"><h3>{_e(rule)} '
             f'<span class="meta">({len(items)})</span></h3>{entries}</section>'
@@ -186,17 +250,13 @@ def _findings(
 def _finding(
     finding: Mapping[str, Any],
     all_cells: Sequence[Mapping[str, Any]],
+    every_value: Sequence[list[Any]],
     sources: Mapping[str, Sequence[str]],
+    is_new: bool,
 ) -> str:
     file, line, column = finding.get("file"), finding.get("line"), finding.get("column")
-    where = "".join(
-        [
-            _e(file) if file is not None else "package",
-            f":{_e(line)}" if line is not None else "",
-            f":{_e(column)}" if column is not None else "",
-        ]
-    )
-    applies = _applies(set(finding["cells"]), all_cells)
+    where = _where(finding) + (' <span class="new">new</span>' if is_new else "")
+    applies = _applies(set(finding["cells"]), all_cells, every_value)
     excerpt = ""
     if isinstance(file, str) and isinstance(line, int) and file in sources:
         excerpt = _excerpt(sources[file], line, column if isinstance(column, int) else None)
@@ -209,14 +269,21 @@ def _finding(
 
 # Cells named one by one when a finding's cells are no simple OS x network x device block.
 CELLS_LISTED: Final = 12
-_DIMENSIONS: Final = (
+_DIMENSIONS: Final[tuple[tuple[str, Callable[[Mapping[str, Any]], Any]], ...]] = (
     ("OS", lambda cell: f"{cell['platform']} {cell['os_version']}"),
     ("network", lambda cell: cell.get("network")),
     ("device", lambda cell: cell.get("device")),
 )
 
 
-def _applies(chosen: set[str], cells: Sequence[Mapping[str, Any]]) -> str:
+def _every_value(cells: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
+    """Each dimension's values over the whole matrix, in matrix order."""
+    return [list(dict.fromkeys(value_of(cell) for cell in cells)) for _, value_of in _DIMENSIONS]
+
+
+def _applies(
+    chosen: set[str], cells: Sequence[Mapping[str, Any]], every_value: Sequence[list[Any]]
+) -> str:
     """Which cells a finding applies to, by dimension when they form a block ("2 of 288
     cells: OS android 7, android 8 · every network · device low"), else by id."""
     if len(chosen) == len(cells):
@@ -224,8 +291,7 @@ def _applies(chosen: set[str], cells: Sequence[Mapping[str, Any]]) -> str:
     within = [cell for cell in cells if cell["id"] in chosen]
     head = f"{len(within)} of {len(cells)} cells: "
     parts, block = [], 1
-    for name, value_of in _DIMENSIONS:
-        every = list(dict.fromkeys(value_of(cell) for cell in cells))
+    for (name, value_of), every in zip(_DIMENSIONS, every_value, strict=True):
         values = list(dict.fromkeys(value_of(cell) for cell in within))
         block *= len(values)
         if every == [None]:

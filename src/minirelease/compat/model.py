@@ -15,7 +15,7 @@ from minirelease.partners.profile import CapabilityProfile, PackageLimits
 
 Severity = Literal["fail", "warn"]
 
-# Rule ids of design §5 implemented so far.
+# The rule ids of design §5.
 PACKAGE_TOO_LARGE: Final = "package-too-large"
 PAGE_MISSING: Final = "page-missing"
 DOMAIN_NOT_WHITELISTED: Final = "domain-not-whitelisted"
@@ -26,6 +26,18 @@ SYNTAX_UNSUPPORTED: Final = "syntax-unsupported"
 SLOW_FIRST_DOWNLOAD: Final = "slow-first-download"
 IMAGE_TOO_LARGE: Final = "image-too-large"
 MEMORY_RISK: Final = "memory-risk"
+# Found by running the lifecycle in an embedded engine (compat/runtime).
+RUNTIME_EXCEPTION: Final = "runtime-exception"
+UNHANDLED_REJECTION: Final = "unhandled-rejection"
+STARTUP_TIMEOUT: Final = "startup-timeout"
+OFFLINE_CRASH: Final = "offline-crash"
+RUNTIME_RULE_IDS: Final = (
+    RUNTIME_EXCEPTION,
+    UNHANDLED_REJECTION,
+    STARTUP_TIMEOUT,
+    OFFLINE_CRASH,
+    JSAPI_UNSUPPORTED,
+)
 
 
 @dataclass(frozen=True, order=True)

@@ -1,15 +1,16 @@
 """One call from a built package to the report of design §5: the matrix (the target partner
-app x its OS versions x networks x devices, unless given narrowed), the static rules, the
-JSON report and the lines the HTML page quotes. The job that runs a compatibility step
-calls this."""
+app x its OS versions x networks x devices, unless given narrowed), the static rules and the
+runtime smoke test, the JSON report with what changed since the previous run, and the lines
+the HTML page quotes. The job that runs a compatibility step calls this."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from minirelease.compat.analyzer import Analysis, Rule, analyze
+from minirelease.compat.analyzer import Analysis, Progress, Rule, analyze
+from minirelease.compat.changes import changes_since
 from minirelease.compat.html import render_html
 from minirelease.compat.matrix import Matrix, build_matrix
 from minirelease.compat.model import Target
@@ -18,6 +19,7 @@ from minirelease.compat.package import BuiltPackage
 from minirelease.compat.parsed import Parsers
 from minirelease.compat.profiles import default_profiles
 from minirelease.compat.report import build_report
+from minirelease.compat.runtime import runtime_rules
 from minirelease.compat.static_rules import STATIC_RULES
 from minirelease.partners.profile import CapabilityProfile, PackageLimits
 
@@ -49,11 +51,15 @@ def run_compatibility(
     server_domains: Sequence[str] = (),
     h5_domains: Sequence[str] = (),
     matrix: Matrix | None = None,
-    rules: Sequence[Rule] = ALL_STATIC_RULES,
+    rules: Sequence[Rule] | None = None,
     parsers: Parsers | None = None,
+    progress: Progress | None = None,
+    previous_report: Mapping[str, Any] | None = None,
 ) -> CompatibilityResult:
     """``matrix`` defaults to the partner app's OS versions x every shipped network and
-    device profile."""
+    device profile; ``rules`` to every static rule and the runtime smoke test.
+    ``progress(done, total)`` is called after each cell; ``previous_report``, the last
+    finished run of the same release, adds ``changes`` to the report."""
     target = Target.from_profile(
         partner_app,
         profile,
@@ -63,7 +69,10 @@ def run_compatibility(
     )
     if matrix is None:
         matrix = build_matrix(partner_app, profile["os_versions"], default_profiles())
-    analysis = analyze(package, matrix.contexts(target), rules, parsers=parsers)
+    if rules is None:
+        rules = (*ALL_STATIC_RULES, *runtime_rules())
+    contexts = matrix.contexts(target)
+    analysis = analyze(package, contexts, rules, parsers=parsers, progress=progress)
     report = build_report(
         run_id=run_id,
         package_sha256=package_sha256,
@@ -74,4 +83,5 @@ def run_compatibility(
         networks=[network.name for network in matrix.networks],
         devices=[device.name for device in matrix.devices],
     )
+    report["changes"] = changes_since(previous_report, report) if previous_report else None
     return CompatibilityResult(analysis, report)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from minirelease.build.config import BuildConfiguration
@@ -26,6 +27,7 @@ from minirelease.miniprograms.models import MiniProgram, Version
 from minirelease.packages.storage import BlobStore
 from minirelease.partners.models import PartnerApp
 from minirelease.partners.profile import validate_package_limits
+from minirelease.releases.compat_progress import ProgressWriter
 from minirelease.releases.compat_runs import COMPAT_JOB
 from minirelease.releases.models import CompatibilityRun, Release
 from minirelease.releases.service import BUILD_JOB
@@ -143,11 +145,14 @@ class ReleaseWorkers:
                 "server_domains": list(mp.server_domains),
                 "h5_domains": list(mp.h5_domains),
                 "matrix": Matrix.from_json(run.matrix),
+                "previous_report": _previous_report(uow.session, run),
             }
             run.status = "running"
+            run.cells_done = 0
             uow.commit()
         package = _with_source_text(package_path, source_path)
-        result = run_compatibility(package, **inputs)
+        progress = ProgressWriter(ctx.session_factory, ctx.subject_id)
+        result = run_compatibility(package, progress=progress, **inputs)
         html = result.html()
         with UnitOfWork(ctx.session_factory) as uow:
             found = _current_run(uow.session, ctx.subject_id, lock=True)
@@ -194,6 +199,21 @@ def _with_source_text(package_path: Path, source_path: Path) -> BuiltPackage:
     source = BuiltPackage.from_zip(source_path)
     files = {path: source.files.get(path, data) for path, data in built.files.items()}
     return BuiltPackage(files=files, compressed_sizes=built.compressed_sizes)
+
+
+def _previous_report(session: Session, run: CompatibilityRun) -> dict[str, Any] | None:
+    """The report of the last run of the same release that finished before this one (ids
+    grow with time), which the new report is compared with."""
+    return session.scalar(
+        select(CompatibilityRun.report)
+        .where(
+            CompatibilityRun.release_id == run.release_id,
+            CompatibilityRun.id < run.id,
+            CompatibilityRun.status == "finished",
+        )
+        .order_by(CompatibilityRun.id.desc())
+        .limit(1)
+    )
 
 
 def _current_build(

@@ -9,6 +9,7 @@ from minirelease.compat.analyzer import Rule, evaluate
 from minirelease.compat.model import Cell, CellContext, Finding, Target
 from minirelease.compat.package import BuiltPackage
 from minirelease.compat.parsed import ParsedPackage, parse_package
+from minirelease.compat.profiles import default_profiles
 from minirelease.compat.runtime import Network, runtime_rules
 from minirelease.partners.profile import DEFAULT_PACKAGE_LIMITS
 from tests.compat.runtime.programs import OFFLINE, WIFI
@@ -18,7 +19,8 @@ FILES = {
     "app.js": b"App({});\n",
     "pages/index/index.js": b"Page({ onLoad() {\n"
     b"  my.request({ url: 'https://a.example.com', fail: () => { throw new Error('down'); } });\n"
-    b"  my.scanCode({});\n} });\n",
+    # A computed name: static analysis cannot see which JSAPI this calls, the engine can.
+    b"  const name = ['scan', 'Code'].join(''); my[name]({});\n} });\n",
 }
 NETWORKS = {"wifi": Network.from_profile(WIFI), "offline": Network.from_profile(OFFLINE)}
 
@@ -56,6 +58,26 @@ def test_a_partner_app_offering_the_api_gets_no_jsapi_finding() -> None:
     (rule,) = runtime_rules(lambda _: NETWORKS["wifi"])
     parsed = parse_package(BuiltPackage.from_files(FILES))
     assert list(rule.check(parsed, context)) == []
-    assert (
-        list(rule.check(parsed, replace(context, target=replace(target, jsapis=frozenset())))) != []
-    )
+    no_scan = replace(context, target=replace(target, jsapis=frozenset({"my.request"})))
+    assert list(rule.check(parsed, no_scan)) != []
+
+
+def test_a_call_the_static_rule_reports_is_not_reported_again_by_the_engine() -> None:
+    files = {**FILES, "pages/index/index.js": b"Page({ onLoad() { my.scanCode({}); } });\n"}
+    target = Target("wallet", frozenset({"my.request"}), frozenset(), DEFAULT_PACKAGE_LIMITS)
+    context = CellContext(Cell("wallet", "android", "14", "wifi"), target)
+    (rule,) = runtime_rules(lambda _: NETWORKS["wifi"])
+    parsed = parse_package(BuiltPackage.from_files(files))
+    assert list(rule.check(parsed, context)) == []
+
+
+def test_the_cell_network_profile_drives_the_engine() -> None:
+    offline = default_profiles().networks["offline"]
+    target = Target("wallet", frozenset({"my.request"}), frozenset(), DEFAULT_PACKAGE_LIMITS)
+    (rule,) = runtime_rules()
+    parsed = parse_package(BuiltPackage.from_files(FILES))
+    cell = Cell("wallet", "android", "14", offline.name)
+    findings = list(rule.check(parsed, CellContext(cell, target, network=offline)))
+    assert "offline-crash" in {finding.rule for finding in findings}
+    no_network = list(rule.check(parsed, CellContext(Cell("wallet", "android", "14"), target)))
+    assert "offline-crash" not in {finding.rule for finding in no_network}

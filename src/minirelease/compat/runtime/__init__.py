@@ -3,8 +3,9 @@ lifecycle run in an embedded V8 per distinct (JSAPIs, network) of the matrix.
 
 ``run_smoke`` runs one cell; ``runtime_rules`` adapts it to the analyzer."""
 
+from minirelease.compat.model import RUNTIME_RULE_IDS
 from minirelease.compat.runtime.network import Network
 from minirelease.compat.runtime.rules import runtime_rules
-from minirelease.compat.runtime.smoke import RUNTIME_RULE_IDS, run_smoke
+from minirelease.compat.runtime.smoke import run_smoke
 
 __all__ = ["RUNTIME_RULE_IDS", "Network", "run_smoke", "runtime_rules"]

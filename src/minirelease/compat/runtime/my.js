@@ -36,8 +36,9 @@ function __smokeMy(config, host) {
     getNetworkType: () => ({ networkAvailable: !network.offline, networkType: network.offline ? "NOTREACHABLE" : network.name.toUpperCase() }),
   };
   // Answers through success/fail/complete callbacks, or a promise when none is given.
-  function answer(options, delay, failure, value) {
-    const callbacks = ["success", "fail", "complete"].some((k) => typeof options[k] === "function");
+  // A socket never answers with a promise: it returns its SocketTask, as on the devices.
+  function answer(options, delay, failure, value, promised = true) {
+    const callbacks = !promised || ["success", "fail", "complete"].some((k) => typeof options[k] === "function");
     let settle = null;
     const promise = callbacks ? null : new host.TrackedPromise((resolve, reject) => { settle = { resolve, reject }; });
     host.schedule(() => {
@@ -58,8 +59,11 @@ function __smokeMy(config, host) {
     else if (typeof options.timeout === "number" && options.timeout < delay) { failure = TIMEOUT_ERROR; delay = options.timeout; }
     const value = api === "connectSocket" ? {} : api === "downloadFile" ? { tempFilePath: "temp://lab/download", statusCode: 200 }
       : api === "uploadFile" ? { data: "", statusCode: 200 } : { data: {}, status: 200, headers: {} };
+    if (api === "connectSocket") {
+      answer(options, delay, failure, value, false);
+      return { send() {}, close() {}, onOpen() {}, onMessage() {}, onError() {}, onClose() {} };
+    }
     const promise = answer(options, delay, failure, value);
-    if (api === "connectSocket") return promise;
     const task = { abort() {}, onProgressUpdate() {}, offProgressUpdate() {} };
     return promise || task;
   }
@@ -78,19 +82,30 @@ function __smokeMy(config, host) {
       if (short in BYTES) return networkCall(short, args);
       if (short in sync) return sync[short](options, ...Array.prototype.slice.call(arguments, 1));
       if (/^(on|off)[A-Z]/.test(short)) return undefined;
-      if (/^create[A-Z]/.test(short)) return chain();
+      if (/^create[A-Z]/.test(short) || /^get\w*(Manager|Context)$/.test(short)) return chain();
       if (/Sync$/.test(short)) return {};
       return answer(args, 0, null, short in results ? results[short](args) : {});
     };
   }
+  // Calling it throws as on a device, and is recorded; its members are unsupported JSAPIs
+  // too, so that my.ap.navigateToAlipayPage() names the API the package asked for.
   function unsupported(api) {
-    return function () {
-      const at = host.where(new Error().stack) || {};
-      host.calls.push({ api, at: host.now(), unsupported: true, file: at.file ?? null, line: at.line ?? null, column: at.column ?? null });
-      const error = new TypeError(api + " is not a function");
-      host.jsapiErrors.add(error);
-      throw error;
-    };
+    const members = new Map();
+    return new Proxy(function () {}, {
+      apply() {
+        const at = host.where(new Error().stack) || {};
+        host.calls.push({ api, at: host.now(), unsupported: true, file: at.file ?? null, line: at.line ?? null, column: at.column ?? null });
+        const error = new TypeError(api + " is not a function");
+        host.jsapiErrors.add(error);
+        throw error;
+      },
+      get(_, name) {
+        if (typeof name === "symbol" || name === "then" || name === "toJSON" || name === "prototype") return undefined;
+        if (!members.has(name)) members.set(name, unsupported(api + "." + name));
+        return members.get(name);
+      },
+      set: () => false,
+    });
   }
   function namespace(prefix) {
     const made = new Map();

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from minirelease.compat.profiles import NetworkProfile
+
 
 @dataclass(frozen=True)
 class Network:
@@ -34,6 +36,17 @@ class Network:
         if network.bandwidth_kbps <= 0 or network.rtt_ms < 0 or not 0 <= network.loss <= 1:
             raise ValueError(f"network profile {network.name!r} has out-of-range values")
         return network
+
+    @classmethod
+    def of(cls, profile: NetworkProfile) -> Network:
+        """A cell's network profile; its packet loss stands for the share of calls lost."""
+        return cls(
+            name=profile.name,
+            bandwidth_kbps=float(profile.bandwidth_kbps),
+            rtt_ms=float(profile.rtt_ms),
+            loss=profile.loss,
+            offline=profile.offline,
+        )
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -7,7 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
-from minirelease.compat.model import Finding
+from minirelease.compat.model import (
+    JSAPI_UNSUPPORTED,
+    OFFLINE_CRASH,
+    RUNTIME_EXCEPTION,
+    STARTUP_TIMEOUT,
+    UNHANDLED_REJECTION,
+    Finding,
+)
 from minirelease.compat.runtime.engine import (
     MEMORY_LIMIT_BYTES,
     EngineRun,
@@ -17,18 +24,6 @@ from minirelease.compat.runtime.engine import (
 )
 from minirelease.compat.runtime.network import REFERENCE_NETWORK, Network
 
-RUNTIME_EXCEPTION: Final = "runtime-exception"
-UNHANDLED_REJECTION: Final = "unhandled-rejection"
-STARTUP_TIMEOUT: Final = "startup-timeout"
-OFFLINE_CRASH: Final = "offline-crash"
-JSAPI_UNSUPPORTED: Final = "jsapi-unsupported"
-RUNTIME_RULE_IDS: Final = (
-    RUNTIME_EXCEPTION,
-    UNHANDLED_REJECTION,
-    STARTUP_TIMEOUT,
-    OFFLINE_CRASH,
-    JSAPI_UNSUPPORTED,
-)
 DEFAULT_TIME_BUDGET_MS: Final = 5_000
 
 _RULE_OF: Final = {"exception": RUNTIME_EXCEPTION, "rejection": UNHANDLED_REJECTION}
@@ -62,8 +57,11 @@ def smoke_findings(
     jsapis: frozenset[str],
     network: Network,
     time_budget_ms: int,
+    reported_calls: frozenset[tuple[str, int, str]] = frozenset(),
 ) -> list[Finding]:
-    """``run_smoke`` over scripts already prepared by ``engine.scripts_of`` (once per run)."""
+    """``run_smoke`` over scripts already prepared by ``engine.scripts_of`` (once per run).
+    Unsupported calls at a ``(file, line, api)`` of ``reported_calls`` are left out: the
+    static rule already reports them, and one problem should be one finding."""
     if time_budget_ms <= 0:
         raise ValueError(f"time_budget_ms must be positive, not {time_budget_ms}")
 
@@ -74,11 +72,16 @@ def smoke_findings(
 
     cell_run = run(network)
     working = run(REFERENCE_NETWORK) if network.offline else None
-    findings = set(_findings(cell_run, working, time_budget_ms))
+    findings = set(_findings(cell_run, working, time_budget_ms, reported_calls))
     return sorted(findings, key=lambda f: (f.rule, f.file or "", f.line or 0, f.message))
 
 
-def _findings(run: EngineRun, working: EngineRun | None, budget_ms: int) -> Iterator[Finding]:
+def _findings(
+    run: EngineRun,
+    working: EngineRun | None,
+    budget_ms: int,
+    reported_calls: frozenset[tuple[str, int, str]],
+) -> Iterator[Finding]:
     also_online = {_key(event) for event in working.events} if working else None
     for event in run.events:
         if also_online is not None and _key(event) not in also_online:
@@ -87,7 +90,7 @@ def _findings(run: EngineRun, working: EngineRun | None, budget_ms: int) -> Iter
         else:
             yield Finding(_RULE_OF[event.kind], event.file, event.line, event.column, event.message)
     for call in run.calls:
-        if call.unsupported:
+        if call.unsupported and (call.file, call.line, call.api) not in reported_calls:
             yield Finding(
                 JSAPI_UNSUPPORTED,
                 call.file,
