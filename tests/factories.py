@@ -15,6 +15,8 @@ from minirelease.config import Settings
 from minirelease.ids import new_id
 from minirelease.miniprograms.models import MiniProgram
 from minirelease.partners.models import PartnerApp, PartnerReviewer
+from minirelease.telemetry import keys
+from minirelease.telemetry.models import PartnerAppKey
 from minirelease.workspaces.models import DeveloperAssignment, Membership, Workspace
 
 _seq = itertools.count(1)
@@ -137,6 +139,22 @@ class Factory:
         actor = actor or self.user()
         self._save(PartnerReviewer(partner_app_id=partner_app.id, user_id=actor.id))
         return actor
+
+    def partner_key(
+        self, partner_app: PartnerApp, name: str = "backend", *, creator: Actor | None = None
+    ) -> tuple[PartnerAppKey, str]:
+        """A key of ``partner_app`` and its secret (for ``Authorization: Bearer``)."""
+        secret = keys.generate()
+        key = PartnerAppKey(
+            id=new_id("pak"),
+            partner_app_id=partner_app.id,
+            name=name,
+            key_hash=keys.digest(secret),
+            hint=secret[: keys.HINT_LENGTH],
+            created_by=(creator or self.user(platform_admin=True)).id,
+        )
+        self._save(key)
+        return key, secret
 
     def mini_program(self, workspace: Workspace, creator: Actor, **fields: Any) -> MiniProgram:
         n = next(_seq)

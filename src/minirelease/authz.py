@@ -46,6 +46,8 @@ class Permission(StrEnum):
     PLATFORM_REVIEWERS_MANAGE = "platform:reviewers:manage"
     # Scoped: a partner reviewer holds it only on the partner app they review.
     PARTNER_REVIEWERS_READ = "partner-app:reviewers:read"
+    # Scoped like the above: the keys a partner app's backend sends telemetry with.
+    PARTNER_KEYS_MANAGE = "partner-app:keys:manage"
     USERS_MANAGE = "platform:users:manage"
     PLATFORM_AUDIT_READ = "platform:audit:read"
 
@@ -102,6 +104,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.PARTNER_APP_READ,
             P.PARTNER_APP_MANAGE,
             P.PARTNER_REVIEWERS_READ,
+            P.PARTNER_KEYS_MANAGE,
             P.PLATFORM_REVIEWERS_MANAGE,
             P.USERS_MANAGE,
             P.PLATFORM_AUDIT_READ,
@@ -122,6 +125,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {
             P.PARTNER_APP_READ,
             P.PARTNER_REVIEWERS_READ,
+            P.PARTNER_KEYS_MANAGE,
             P.RELEASE_READ,
             P.RELEASE_REVIEW_PARTNER,
             P.REMOVAL_REVIEW,

@@ -20,6 +20,11 @@ class Settings:
     job_threads: int = 2
     # Seconds between checks for grayscales past their partner app's deadline.
     deadline_check_seconds: float = 60.0
+    # Seconds between evaluations of ramp plans and their health gates.
+    ramp_check_seconds: float = 30.0
+    # Seconds between reads of the rollout serial: how soon a change made by another server
+    # process reaches this one's launch answers and manifests (plus one snapshot rebuild).
+    rollout_poll_seconds: float = 0.2
 
     @property
     def blob_dir(self) -> Path:
@@ -47,4 +52,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         run_jobs=env.get("MINIRELEASE_RUN_JOBS", "1") not in ("0", "false", "no"),
         job_threads=int(env.get("MINIRELEASE_JOB_THREADS", "2")),
         deadline_check_seconds=float(env.get("MINIRELEASE_DEADLINE_CHECK_SECONDS", "60")),
+        ramp_check_seconds=float(env.get("MINIRELEASE_RAMP_CHECK_SECONDS", "30")),
+        rollout_poll_seconds=float(env.get("MINIRELEASE_ROLLOUT_POLL_SECONDS", "0.2")),
     )

@@ -7,7 +7,9 @@ from minirelease.db import Base
 from minirelease.jobs.models import Job
 from minirelease.miniprograms.models import MiniProgram, Version
 from minirelease.partners.models import PartnerApp, PartnerReviewer
-from minirelease.releases.models import CompatibilityRun, Listing, Release
+from minirelease.releases.models import CompatibilityRun, Listing, RampPlan, Release
+from minirelease.rollout.serial import RolloutSerial
+from minirelease.telemetry.models import PartnerAppKey, TelemetryBatch, TelemetryCount
 from minirelease.workspaces.models import DeveloperAssignment, Invitation, Membership, Workspace
 
 __all__ = [
@@ -23,8 +25,13 @@ __all__ = [
     "Membership",
     "MiniProgram",
     "PartnerApp",
+    "PartnerAppKey",
     "PartnerReviewer",
+    "RampPlan",
     "Release",
+    "RolloutSerial",
+    "TelemetryBatch",
+    "TelemetryCount",
     "User",
     "Version",
     "Workspace",

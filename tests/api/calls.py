@@ -180,6 +180,12 @@ LIST_PARTNER_REVIEWERS = E("GET", "/partner-apps/{code}/reviewers",
                            lambda s: Call(path={"code": s.partner_app_code}))
 REMOVE_PARTNER_REVIEWER = E("DELETE", "/partner-apps/{code}/reviewers/{user_id}", lambda s: Call(
     path={"code": s.partner_app_code, "user_id": s.user_id(PARTNER_REVIEWER)}))
+CREATE_PARTNER_KEY = E("POST", "/partner-apps/{code}/keys", lambda s: Call(
+    path={"code": s.partner_app_code}, json={"name": "backend"}))
+LIST_PARTNER_KEYS = E("GET", "/partner-apps/{code}/keys",
+                      lambda s: Call(path={"code": s.partner_app_code}))
+REVOKE_PARTNER_KEY = E("DELETE", "/partner-apps/{code}/keys/{key_id}", lambda s: Call(
+    path={"code": s.partner_app_code, "key_id": s.partner_key_id}))
 LIST_PLATFORM_REVIEWERS = E("GET", "/platform/reviewers", lambda s: Call())
 ADD_PLATFORM_REVIEWER = E("POST", "/platform/reviewers",
                           lambda s: Call(json={"user_id": s.user_id(OUTSIDER)}))

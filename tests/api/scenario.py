@@ -78,6 +78,7 @@ class Scenario:
     developer_invitation_id: str
     developer_invitation_token: str
     master_invitation_id: str
+    partner_key_id: str
 
     def user_id(self, caller: str) -> str:
         return self.actors[caller].id
@@ -125,6 +126,7 @@ def build_scenario(factory: Factory) -> Scenario:
         workspace.id, owner, "future-master@example.com", "master", [], tokens.generate(), now
     )
     version = _stored_version(factory, mp.id, owner)
+    partner_key, _ = factory.partner_key(partner_app, creator=actors[PLATFORM_ADMIN])
     with factory.session_factory() as session:
         session.add_all([spare_token, developer_invitation, master_invitation, version])
         session.commit()
@@ -140,6 +142,7 @@ def build_scenario(factory: Factory) -> Scenario:
         developer_invitation_id=developer_invitation.id,
         developer_invitation_token=invitation_token,
         master_invitation_id=master_invitation.id,
+        partner_key_id=partner_key.id,
     )
 
 

@@ -46,11 +46,12 @@ class Serving:
         """The answer for ``user_id``, by design §6's normative bucketing."""
         if self.removed:
             return "removed"
-        if self.candidate is not None and user_id is not None:
+        # A halted candidate serves nobody, testers included.
+        if self.candidate is not None and user_id and not self.halted:
             if user_id in self.testers:
                 return ("pilot", self.candidate)
             points = basis_points(self.percentage) if self.percentage else 0
-            if not self.halted and bucket(self.candidate, user_id) < points:
+            if bucket(self.candidate, user_id) < points:
                 return ("grayscale", self.candidate)
         return ("online", self.online) if self.online else "not_released"
 

@@ -31,10 +31,14 @@ def test_no_user_id_gets_the_online_version() -> None:
     assert resolve(_gray(10_000), "").package == OLD
 
 
-def test_halted_serves_nobody_the_new_version_but_testers() -> None:
+def test_halted_serves_nobody_the_new_version_testers_included() -> None:
+    """Design §3 "halt: serves nobody the new version"; issue 5: nobody gets it until a
+    person resumes or cancels."""
     halted = _gray(10_000, halted=True, testers=frozenset({"qa"}))
     assert all(resolve(halted, u).package == OLD for u in USERS[:500])
-    assert resolve(halted, "qa").channel == Channel.PILOT
+    assert resolve(halted, "qa") == resolve(halted, "anyone")
+    assert resolve(halted, "qa").channel == Channel.ONLINE
+    assert resolve(_gray(10_000, testers=frozenset({"qa"})), "qa").channel == Channel.PILOT
 
 
 def test_pilot_only_testers() -> None:

@@ -1,8 +1,9 @@
 """The application factory: settings and a session factory in, an ASGI app out.
 
-The app owns the platform signing key and, unless told not to, the pool of worker
-threads that runs builds and compatibility runs and the periodic deadline check; they
-start and stop with it."""
+The app owns the platform signing key, the in-memory rollout snapshot that launches and
+manifests are answered from, and, unless told not to, the pool of worker threads that
+runs builds and compatibility runs and the periodic deadline check; they start and stop
+with it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 
 import anyio
 from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
 from sqlalchemy.orm import sessionmaker
 
 from minirelease import __version__
@@ -23,8 +25,11 @@ from minirelease.db import make_engine, make_session_factory
 from minirelease.jobs import WorkerPool
 from minirelease.jobs.periodic import Periodic
 from minirelease.packages.storage import BlobStore
+from minirelease.releases import ramp_tick
 from minirelease.releases.job_handlers import ReleaseWorkers
 from minirelease.releases.rollout_actions import complete_due_grayscales
+from minirelease.rollout.cache import RolloutCache
+from minirelease.rollout.manifest import ManifestCache
 
 API_PREFIX = "/api/v1"
 
@@ -50,18 +55,35 @@ def create_app(
         interval=settings.deadline_check_seconds,
         name="grayscale-deadlines",
     )
+    # Ramp plans and their health gates: a failing gate halts within one interval.
+    ramps = Periodic(
+        session_factory,
+        ramp_tick.tick,
+        interval=settings.ramp_check_seconds,
+        name="ramp-plans",
+    )
+
+    # Launches and manifests are answered from memory; the source is read when the cache
+    # starts, since the API suites point one app at each test's session factory.
+    rollout = RolloutCache(
+        lambda: app.state.session_factory, poll_seconds=settings.rollout_poll_seconds
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await anyio.to_thread.run_sync(rollout.start)
         if start_pool:
             pool.start()
             deadlines.start()
+            ramps.start()
         try:
             yield
         finally:
             if start_pool:
+                await anyio.to_thread.run_sync(ramps.stop)
                 await anyio.to_thread.run_sync(deadlines.stop)
                 await anyio.to_thread.run_sync(pool.stop)
+            await anyio.to_thread.run_sync(rollout.stop)
 
     app = FastAPI(
         title="minirelease",
@@ -77,14 +99,18 @@ def create_app(
     app.state.signer = signer
     app.state.jobs = pool
     app.state.jobs_running = start_pool
+    app.state.rollout = rollout
+    app.state.manifests = ManifestCache()
     errors.install(app)
     api = APIRouter(prefix=API_PREFIX)
     for router in ROUTERS:
         api.include_router(router)
     app.include_router(api)
 
+    # Async and written directly, like the launch: the constant body benchmarks/launch.py
+    # measures launches against.
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    async def healthz() -> JSONResponse:
+        return JSONResponse({"status": "ok"})
 
     return app

@@ -1,39 +1,18 @@
-"""Canonical JSON and the package manifest (design §4).
-
-A signature covers bytes, not values, so everything signed is first encoded one way only:
-keys sorted, no insignificant whitespace, UTF-8 without escapes, no NaN or infinities."""
+"""The package manifest (design §4), and canonical JSON, the one encoding of everything
+signed. Canonical JSON lives in the resolver SDK, which partner apps use to verify the
+rollout manifest; it is re-exported here for the build."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
+from minirelease.resolver.canonical import canonical_json as canonical_json
+
 MANIFEST_NAME: Final = "manifest.json"
 # Bumped whenever the manifest's shape changes, so clients can refuse what they don't know.
 MANIFEST_FORMAT: Final = 1
-
-
-def canonical_json(obj: object) -> bytes:
-    """The one encoding of ``obj`` that is signed and stored. Floats are refused: their text
-    form is not canonical across implementations, and nothing signed here needs them."""
-    _refuse_floats(obj)
-    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return text.encode("utf-8")
-
-
-def _refuse_floats(obj: object) -> None:
-    if isinstance(obj, float):
-        raise TypeError(f"canonical JSON does not encode floats ({obj!r}); use integers")
-    if isinstance(obj, dict):
-        for key, value in obj.items():
-            if not isinstance(key, str):
-                raise TypeError(f"canonical JSON needs string keys, got {key!r}")
-            _refuse_floats(value)
-    elif isinstance(obj, list | tuple):
-        for item in obj:
-            _refuse_floats(item)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -25,8 +24,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
+from minirelease.resolver.signature import key_id
+
 KEY_FILE_NAME: Final = "signing_key.pem"
-KEY_ID_HEX_CHARS: Final = 16
 
 
 class SigningKeyError(Exception):
@@ -37,7 +37,7 @@ class Signer:
     def __init__(self, private_key: Ed25519PrivateKey) -> None:
         self._private_key = private_key
         self._public_raw = private_key.public_key().public_bytes_raw()
-        self.key_id: Final = hashlib.sha256(self._public_raw).hexdigest()[:KEY_ID_HEX_CHARS]
+        self.key_id: Final = key_id(self._public_raw)
 
     def sign(self, data: bytes) -> str:
         """The signature of ``data``, standard base64 with padding."""

@@ -109,3 +109,35 @@ class CompatibilityRun(Base):
     created_by: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[dt.datetime | None]
+
+
+class RampPlan(Base):
+    """A grayscale's automatic ramp (issue 5): steps of basis points, each held for a
+    minimum time, and an optional health gate. One per release; changed only while the
+    release row is locked, by the release's own transitions (releases/ramp.py) and by the
+    periodic tick (releases/ramp_tick.py)."""
+
+    __tablename__ = "ramp_plans"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    release_id: Mapped[str] = mapped_column(
+        ForeignKey("releases.id", ondelete="CASCADE"), unique=True
+    )
+    # [{"basis_points": 100, "hold_minutes": 60}, …]; the last step has no hold (None).
+    steps: Mapped[list[Any]]
+    # {"max_failure_rate_ratio", "max_failure_rate_delta", "min_samples"}, or None: no gate.
+    gate: Mapped[dict[str, Any] | None]
+    status: Mapped[str] = mapped_column(String(20), index=True)  # active|completed|canceled|stopped
+    current_step: Mapped[int] = mapped_column(default=0)
+    # When the release reached its current percentage: the start of the gate's window.
+    step_started_at: Mapped[dt.datetime]
+    # When the current step's hold ends; None on the last step. Kept while frozen.
+    hold_until: Mapped[dt.datetime | None]
+    # Set while the grayscale is paused or halted: hold time does not count then.
+    frozen_at: Mapped[dt.datetime | None]
+    ended_at: Mapped[dt.datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(500))
+    # The gate's evaluation that halted the grayscale, kept for the release read.
+    gate_result: Mapped[dict[str, Any] | None]
+    created_by: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from minirelease.authz import Permission, Principal
 from minirelease.db import utcnow
-from minirelease.errors import ValidationFailed
+from minirelease.errors import InvalidTransition, ValidationFailed
 from minirelease.miniprograms.models import MiniProgram
 from minirelease.miniprograms.rules import check_tester_user_ids
 from minirelease.partners.models import PartnerApp
+from minirelease.releases import ramp
 from minirelease.releases.access import load_release
 from minirelease.releases.facts import listing_for
 from minirelease.releases.models import Release
@@ -115,14 +116,37 @@ def complete_pilot(session: Session, principal: Principal, *, release_id: str) -
     return _act(session, principal, release_id, Action.COMPLETE_PILOT)
 
 
-def set_grayscale(
-    session: Session, principal: Principal, *, release_id: str, percentage: str | float
-) -> Release:
-    """Start a grayscale from release preparation, or raise a running one; 100 % releases."""
+def _grayscale_points(percentage: str | float | None, plan: ramp.PlanSpec | None) -> int:
+    """The percentage asked for, in basis points; with a plan, its first step (a
+    percentage given as well must be that step)."""
     try:
-        points = basis_points(percentage)
+        points = None if percentage is None else basis_points(percentage)
     except ValueError as exc:
         raise ValidationFailed(str(exc)) from None
+    if plan is None:
+        if points is None:
+            raise ValidationFailed("percentage: required (or a plan, starting at its first step)")
+        return points
+    first = plan.steps[0].basis_points
+    if points is not None and points != first:
+        raise ValidationFailed(
+            f"percentage: {points / 100:g} is not the plan's first step ({first / 100:g});"
+            " leave it out or make them equal"
+        )
+    return first
+
+
+def set_grayscale(
+    session: Session,
+    principal: Principal,
+    *,
+    release_id: str,
+    percentage: str | float | None = None,
+    plan: ramp.PlanSpec | None = None,
+) -> Release:
+    """Start a grayscale from release preparation (optionally with a ramp ``plan``), or
+    raise a running one; 100 % releases."""
+    points = _grayscale_points(percentage, plan)
     release = _act(
         session,
         principal,
@@ -131,8 +155,29 @@ def set_grayscale(
         {"basis_points": points},
         Params(basis_points=points),
     )
-    if release.grayscale_started_at is None:  # the deadline counts from the first step
+    starting = release.grayscale_started_at is None
+    if starting:  # the deadline counts from the first step
         release.grayscale_started_at = utcnow()
+    if plan is not None:
+        if not starting:
+            raise InvalidTransition(
+                release.status,
+                Action.GRAYSCALE.value,
+                "a ramp plan is given when the grayscale starts",
+            )
+        mp = session.get(MiniProgram, release.mini_program_id)
+        partner = session.get(PartnerApp, release.partner_app_id)
+        assert mp is not None and partner is not None
+        ramp.start(
+            session,
+            release,
+            plan,
+            actor=principal.user_id,
+            workspace_id=mp.workspace_id,
+            partner_app=partner.code,
+            deadline_days=partner.grayscale_deadline_days,
+            now=release.grayscale_started_at,
+        )
     return release
 
 

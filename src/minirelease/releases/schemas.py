@@ -9,8 +9,10 @@ from pydantic import BaseModel, Field, StrictFloat, StrictInt, StrictStr
 from sqlalchemy.orm import Session
 
 from minirelease.api.schemas import Body
+from minirelease.db import utcnow
 from minirelease.partners.models import PartnerApp
 from minirelease.releases.models import CompatibilityRun, Release
+from minirelease.releases.ramp_schemas import RampPlanCreate, RampRead, ramp_read
 from minirelease.releases.state import Status, caller_actions
 
 
@@ -41,8 +43,13 @@ class PilotRequest(Body):
 
 class GrayscaleRequest(Body):
     # Strict: a JSON true is not 1 %, and "5" stays text for an exact decimal reading.
-    percentage: StrictInt | StrictFloat | StrictStr = Field(
-        description="0.01 to 100 in steps of 0.01; only goes up"
+    percentage: StrictInt | StrictFloat | StrictStr | None = Field(
+        default=None,
+        description="0.01 to 100 in steps of 0.01; only goes up. With a plan: may be left"
+        " out, else must be the plan's first step",
+    )
+    plan: RampPlanCreate | None = Field(
+        default=None, description="Only when the grayscale starts: steps that raise it by itself"
     )
 
 
@@ -90,6 +97,7 @@ class ReleaseRead(BaseModel):
     released_at: dt.datetime | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    ramp: RampRead | None = None
 
 
 def release_read(session: Session, release: Release) -> ReleaseRead:
@@ -137,6 +145,7 @@ def release_read(session: Session, release: Release) -> ReleaseRead:
         released_at=release.released_at,
         created_at=release.created_at,
         updated_at=release.updated_at,
+        ramp=ramp_read(session, release, utcnow()),
     )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from minirelease import audit
 from minirelease.db import utcnow
+from minirelease.releases import ramp
 from minirelease.releases.facts import facts_for
 from minirelease.releases.models import CompatibilityRun, Release
 from minirelease.releases.state import Action, Params, Status, decide
@@ -46,9 +47,11 @@ def transition(
     partner_app: str | None = None,
     changes: dict[str, Any] | None = None,
     details: dict[str, Any] | None = None,
+    now: dt.datetime | None = None,
 ) -> Status:
     """Apply ``action`` (refused with ``InvalidTransition`` by the guards), set the given
-    field ``changes`` with it, and record the audit event ``release.<action>``."""
+    field ``changes`` with it, keep the release's ramp plan in step (``now``: the clock of
+    a periodic caller), and record the audit event ``release.<action>``."""
     target = decide(facts_for(session, release), action, params)
     changes = changes or {}
     before = snapshot(release, *changes)
@@ -59,6 +62,7 @@ def transition(
         _abandon_work(session, release)
     release.updated_at = utcnow()
     session.flush()  # the optimistic row_version check happens here
+    ramp.follow(session, release, action, now or utcnow())
     audit.record(
         session,
         actor=actor,

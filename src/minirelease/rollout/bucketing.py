@@ -1,42 +1,8 @@
-"""Grayscale bucketing (design §6, normative). Pure: no I/O, no clock, no state.
-
-    bucket(release_id, user_id) = murmur3_x86_32(utf8(release_id + ":" + user_id), seed=0) mod 10000
-    the user gets the grayscale version  <=>  bucket < basis points (percentage x 100)
-
-The release id salts the hash, so every release draws a fresh cohort; raising the
-percentage only adds buckets, so nobody who had the new version loses it."""
+"""Grayscale bucketing (design §6, normative). The one implementation lives in the resolver
+SDK, so the server and partner apps resolving from a manifest cannot drift apart."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from minirelease.resolver.bucketing import BUCKETS, basis_points, bucket, in_grayscale, percentage
 
-import mmh3
-
-BUCKETS = 10_000
-
-
-def bucket(release_id: str, user_id: str) -> int:
-    digest: int = mmh3.hash(f"{release_id}:{user_id}".encode(), 0, signed=False)
-    return digest % BUCKETS
-
-
-def in_grayscale(release_id: str, user_id: str, basis_points: int) -> bool:
-    return bucket(release_id, user_id) < basis_points
-
-
-def basis_points(percentage: str | int | float | Decimal) -> int:
-    """Percentage (0.01 … 100, steps of 0.01) to basis points (1 … 10000), exactly."""
-    try:
-        value = Decimal(str(percentage))
-    except InvalidOperation:
-        raise ValueError(f"percentage must be a number, got {percentage!r}") from None
-    if not value.is_finite() or not Decimal("0.01") <= value <= Decimal(100):
-        raise ValueError(f"percentage must be between 0.01 and 100, got {percentage}")
-    scaled = value * 100
-    if scaled != scaled.to_integral_value():
-        raise ValueError(f"percentage must be in steps of 0.01, got {percentage}")
-    return int(scaled)
-
-
-def percentage(points: int) -> float:
-    return points / 100
+__all__ = ["BUCKETS", "basis_points", "bucket", "in_grayscale", "percentage"]

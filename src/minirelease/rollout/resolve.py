@@ -1,20 +1,19 @@
 """Which package a user gets at launch (design §6), decided from a snapshot of one
-mini program's rollout on one partner app. Pure: the same function serves the launch
-endpoint and any local resolver."""
+mini program's rollout on one partner app. The rule itself is the resolver SDK's
+(``minirelease.resolver.decide``), so the launch endpoint and a partner app resolving from
+the signed manifest give the same answers; this module feeds it the server's rollout and
+turns its refusals into domain errors."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
+from functools import cached_property
 
 from minirelease.errors import NotReleased, Removed
-from minirelease.rollout.bucketing import in_grayscale
+from minirelease.resolver import errors as sdk_errors
+from minirelease.resolver.decide import AppRollout, Channel, decide, tester_digest
 
-
-class Channel(StrEnum):
-    ONLINE = "online"
-    GRAYSCALE = "grayscale"
-    PILOT = "pilot"
+__all__ = ["Channel", "Decision", "Package", "PairRollout", "resolve"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +23,12 @@ class Package:
     sha256: str
     size: int
     signature: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    channel: Channel
+    package: Package
 
 
 @dataclass(frozen=True)
@@ -38,27 +43,32 @@ class PairRollout:
     halted: bool = False
     testers: frozenset[str] = field(default_factory=frozenset)
 
-
-@dataclass(frozen=True)
-class Decision:
-    channel: Channel
-    package: Package
+    @cached_property
+    def decider(self) -> AppRollout[Decision]:
+        """This rollout compiled for the shared rule, once per snapshot. Testers are salted
+        with the release id and hashed, exactly as the manifest publishes them."""
+        online = None if self.online is None else Decision(Channel.ONLINE, self.online)
+        candidate = self.candidate
+        if self.removed or candidate is None:
+            return AppRollout(removed=self.removed, online=online)
+        return AppRollout(
+            online=online,
+            candidate_release_id=candidate.release_id,
+            pilot=Decision(Channel.PILOT, candidate),
+            grayscale=Decision(Channel.GRAYSCALE, candidate),
+            state=self.candidate_status,
+            basis_points=self.basis_points,
+            halted=self.halted,
+            tester_salt=candidate.release_id,
+            tester_digests={tester_digest(candidate.release_id, t) for t in self.testers},
+        )
 
 
 def resolve(rollout: PairRollout, user_id: str | None) -> Decision:
-    if rollout.removed:
-        raise Removed("this mini program was removed from this partner app")
-    candidate = rollout.candidate
-    if candidate is not None and user_id:
-        # Pilot testers always get the version under pilot or grayscale.
-        if user_id in rollout.testers:
-            return Decision(Channel.PILOT, candidate)
-        if (
-            rollout.candidate_status == "grayscale"
-            and not rollout.halted
-            and in_grayscale(candidate.release_id, user_id, rollout.basis_points)
-        ):
-            return Decision(Channel.GRAYSCALE, candidate)
-    if rollout.online is None:
-        raise NotReleased("no version of this mini program is released for this user")
-    return Decision(Channel.ONLINE, rollout.online)
+    """Raises ``Removed`` or ``NotReleased`` (minirelease.errors)."""
+    try:
+        return decide(rollout.decider, user_id)
+    except sdk_errors.Removed as exc:
+        raise Removed(exc.detail) from None
+    except sdk_errors.NotReleased as exc:
+        raise NotReleased(exc.detail) from None

@@ -192,9 +192,14 @@ def pilot(release_id: str, body: PilotRequest, principal: CurrentUser, uow: Uow)
 def grayscale(
     release_id: str, body: GrayscaleRequest, principal: CurrentUser, uow: Uow
 ) -> ReleaseRead:
-    """Start a grayscale at a percentage, or raise it; 100 releases fully."""
+    """Start a grayscale at a percentage (or with a ramp plan), or raise it; 100 releases
+    fully."""
     release = rollout_actions.set_grayscale(
-        uow.session, principal, release_id=release_id, percentage=body.percentage
+        uow.session,
+        principal,
+        release_id=release_id,
+        percentage=body.percentage,
+        plan=body.plan.to_spec() if body.plan is not None else None,
     )
     return _done(uow, release)
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 06:24:18.681189
+Create Date: 2026-11-24 08:17:46.009639
 """
 
 from collections.abc import Sequence
@@ -84,6 +84,11 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_partner_apps')),
     sa.UniqueConstraint('code', name=op.f('uq_partner_apps_code'))
     )
+    op.create_table('rollout_serial',
+    sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('serial', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rollout_serial'))
+    )
     op.create_table('users',
     sa.Column('id', sa.String(length=40), nullable=False),
     sa.Column('email', sa.String(length=320), nullable=False),
@@ -107,6 +112,22 @@ def upgrade() -> None:
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_tokens_user_id'), ['user_id'], unique=False)
 
+    op.create_table('partner_app_keys',
+    sa.Column('id', sa.String(length=40), nullable=False),
+    sa.Column('partner_app_id', sa.String(length=40), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('key_hash', sa.String(length=64), nullable=False),
+    sa.Column('hint', sa.String(length=12), nullable=False),
+    sa.Column('created_by', sa.String(length=40), nullable=False),
+    sa.Column('created_at', minirelease.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', minirelease.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['partner_app_id'], ['partner_apps.id'], name=op.f('fk_partner_app_keys_partner_app_id_partner_apps'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_partner_app_keys')),
+    sa.UniqueConstraint('key_hash', name=op.f('uq_partner_app_keys_key_hash'))
+    )
+    with op.batch_alter_table('partner_app_keys', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_partner_app_keys_partner_app_id'), ['partner_app_id'], unique=False)
+
     op.create_table('partner_reviewers',
     sa.Column('partner_app_id', sa.String(length=40), nullable=False),
     sa.Column('user_id', sa.String(length=40), nullable=False),
@@ -116,6 +137,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('partner_reviewers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_partner_reviewers_user_id'), ['user_id'], unique=False)
+
+    op.create_table('telemetry_batches',
+    sa.Column('partner_app_id', sa.String(length=40), nullable=False),
+    sa.Column('batch_id', sa.String(length=64), nullable=False),
+    sa.Column('events', sa.Integer(), nullable=False),
+    sa.Column('count', sa.BigInteger(), nullable=False),
+    sa.Column('received_at', minirelease.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['partner_app_id'], ['partner_apps.id'], name=op.f('fk_telemetry_batches_partner_app_id_partner_apps'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('partner_app_id', 'batch_id', name=op.f('pk_telemetry_batches'))
+    )
+    with op.batch_alter_table('telemetry_batches', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_telemetry_batches_received_at'), ['received_at'], unique=False)
 
     op.create_table('workspaces',
     sa.Column('id', sa.String(length=40), nullable=False),
@@ -305,11 +338,46 @@ def upgrade() -> None:
     with op.batch_alter_table('compatibility_runs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_compatibility_runs_release_id'), ['release_id'], unique=False)
 
+    op.create_table('ramp_plans',
+    sa.Column('id', sa.String(length=40), nullable=False),
+    sa.Column('release_id', sa.String(length=40), nullable=False),
+    sa.Column('steps', sa.JSON(), nullable=False),
+    sa.Column('gate', sa.JSON(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('current_step', sa.Integer(), nullable=False),
+    sa.Column('step_started_at', minirelease.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('hold_until', minirelease.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('frozen_at', minirelease.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('ended_at', minirelease.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('end_reason', sa.String(length=500), nullable=True),
+    sa.Column('gate_result', sa.JSON(), nullable=True),
+    sa.Column('created_by', sa.String(length=40), nullable=False),
+    sa.Column('created_at', minirelease.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['release_id'], ['releases.id'], name=op.f('fk_ramp_plans_release_id_releases'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ramp_plans')),
+    sa.UniqueConstraint('release_id', name=op.f('uq_ramp_plans_release_id'))
+    )
+    with op.batch_alter_table('ramp_plans', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ramp_plans_status'), ['status'], unique=False)
+
+    op.create_table('telemetry_counts',
+    sa.Column('release_id', sa.String(length=40), nullable=False),
+    sa.Column('outcome', sa.String(length=20), nullable=False),
+    sa.Column('minute', sa.Integer(), nullable=False),
+    sa.Column('count', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['release_id'], ['releases.id'], name=op.f('fk_telemetry_counts_release_id_releases'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('release_id', 'outcome', 'minute', name=op.f('pk_telemetry_counts'))
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table('telemetry_counts')
+    with op.batch_alter_table('ramp_plans', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ramp_plans_status'))
+
+    op.drop_table('ramp_plans')
     with op.batch_alter_table('compatibility_runs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_compatibility_runs_release_id'))
 
@@ -347,15 +415,24 @@ def downgrade() -> None:
 
     op.drop_table('invitations')
     op.drop_table('workspaces')
+    with op.batch_alter_table('telemetry_batches', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_telemetry_batches_received_at'))
+
+    op.drop_table('telemetry_batches')
     with op.batch_alter_table('partner_reviewers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_partner_reviewers_user_id'))
 
     op.drop_table('partner_reviewers')
+    with op.batch_alter_table('partner_app_keys', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_partner_app_keys_partner_app_id'))
+
+    op.drop_table('partner_app_keys')
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
 
     op.drop_table('api_tokens')
     op.drop_table('users')
+    op.drop_table('rollout_serial')
     op.drop_table('partner_apps')
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_jobs_subject_id'))

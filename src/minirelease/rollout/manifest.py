@@ -1,0 +1,135 @@
+"""The signed manifest of one partner app (issue 5, item 2): every listed mini program's
+online package and candidate (pilot or grayscale), from which a partner app's backend
+resolves launches itself with the server's rule (minirelease.resolver).
+
+The body is the canonical JSON of ``{"manifest": M, "signature", "key_id", "algorithm"}``
+with an Ed25519 signature over ``canonical_json(M)``. It holds no personal data: pilot
+testers appear as ``sha256(release_id + ":" + user_id)`` (the SDK's ``tester_digest``),
+salted per release so one person's hash differs from one release to the next."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from minirelease.build.manifest import canonical_json
+from minirelease.resolver.decide import tester_digest
+from minirelease.rollout.resolve import Package, PairRollout
+from minirelease.rollout.state import RolloutSnapshot
+
+FORMAT = 1
+ALGORITHM = "Ed25519"
+
+
+class ManifestSigner(Protocol):
+    @property
+    def key_id(self) -> str: ...
+
+    def sign(self, data: bytes) -> str: ...
+
+
+@dataclass(frozen=True)
+class SignedManifest:
+    serial: int
+    body: bytes  # the envelope, canonical JSON
+    etag: str  # strong, quoted: the same bytes give the same tag in every process
+
+
+def _package(package: Package, packages_path: str) -> dict[str, Any]:
+    return {
+        "release_id": package.release_id,
+        "version": package.version,
+        "sha256": package.sha256,
+        "size": package.size,
+        "signature": package.signature,
+        "url": packages_path + package.sha256,
+    }
+
+
+def _entry(pair: PairRollout, packages_path: str) -> dict[str, Any]:
+    if pair.removed:
+        return {"removed": True, "online": None, "candidate": None}
+    online = _package(pair.online, packages_path) if pair.online is not None else None
+    candidate = None
+    if pair.candidate is not None:
+        salt = pair.candidate.release_id
+        grayscale = pair.candidate_status == "grayscale"
+        candidate = _package(pair.candidate, packages_path) | {
+            "state": "grayscale" if grayscale else "pilot",
+            "basis_points": pair.basis_points if grayscale else 0,
+            "halted": pair.halted,
+            "tester_salt": salt,
+            "testers": sorted(tester_digest(salt, user).hex() for user in pair.testers),
+        }
+    return {"removed": False, "online": online, "candidate": candidate}
+
+
+def build_manifest(
+    snapshot: RolloutSnapshot, partner_code: str, packages_path: str
+) -> dict[str, Any] | None:
+    """M for ``partner_code``, or None when there is no such partner app. ``packages_path``
+    is the path packages are downloaded under, ending in '/' (e.g. '/api/v1/packages/')."""
+    pairs = snapshot.partners.get(partner_code)
+    if pairs is None:
+        return None
+    return {
+        "format": FORMAT,
+        "partner_app": partner_code,
+        "serial": snapshot.serial,
+        "mini_programs": {app_id: _entry(pair, packages_path) for app_id, pair in pairs.items()},
+    }
+
+
+def sign_manifest(manifest: dict[str, Any], signer: ManifestSigner) -> bytes:
+    """The envelope's canonical JSON bytes. The manifest is encoded once: its canonical
+    bytes are both what is signed and, spliced between the other keys in sorted order
+    (algorithm, key_id, manifest, signature), the envelope's ``manifest`` value, so the
+    result is exactly ``canonical_json(envelope)`` at half the cost."""
+    signed = canonical_json(manifest)
+    head = canonical_json({"algorithm": ALGORITHM, "key_id": signer.key_id})
+    tail = canonical_json({"signature": signer.sign(signed)})
+    return head[:-1] + b',"manifest":' + signed + b"," + tail[1:]
+
+
+class ManifestCache:
+    """Signed manifests of the current snapshot, one per partner app, each built and signed
+    once: requests between two changes get the same bytes without any work."""
+
+    def __init__(self) -> None:
+        # What the signed manifests were made from: a snapshot (each change makes a new
+        # one) and a signing key id.
+        self._source: tuple[RolloutSnapshot | None, str] = (None, "")
+        self._signed: dict[str, SignedManifest] = {}
+        self._lock = threading.Lock()
+
+    def get(
+        self,
+        snapshot: RolloutSnapshot,
+        partner_code: str,
+        packages_path: str,
+        signer: ManifestSigner,
+    ) -> SignedManifest | None:
+        source = (snapshot, signer.key_id)
+        with self._lock:
+            if self._is(source) and partner_code in self._signed:
+                return self._signed[partner_code]
+        manifest = build_manifest(snapshot, partner_code, packages_path)
+        if manifest is None:
+            return None
+        body = sign_manifest(manifest, signer)
+        signed = SignedManifest(
+            serial=snapshot.serial,
+            body=body,
+            etag=f'"{hashlib.sha256(body).hexdigest()[:32]}"',
+        )
+        with self._lock:
+            if not self._is(source):  # another snapshot: the manifests held are done
+                self._source = source
+                self._signed = {}
+            self._signed[partner_code] = signed
+        return signed
+
+    def _is(self, source: tuple[RolloutSnapshot, str]) -> bool:
+        return self._source[0] is source[0] and self._source[1] == source[1]
