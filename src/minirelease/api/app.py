@@ -18,7 +18,9 @@ from sqlalchemy.orm import sessionmaker
 
 from minirelease import __version__
 from minirelease.api import errors
+from minirelease.api.launch_bodies import LaunchBodies
 from minirelease.api.routers import ROUTERS
+from minirelease.api.routers.launch import install_launch_route
 from minirelease.build.signing import load_or_create_signing_key
 from minirelease.config import Settings
 from minirelease.db import make_engine, make_session_factory
@@ -101,16 +103,19 @@ def create_app(
     app.state.jobs_running = start_pool
     app.state.rollout = rollout
     app.state.manifests = ManifestCache()
+    app.state.launch_bodies = LaunchBodies()
+    app.state.base_urls = {}
     errors.install(app)
-    api = APIRouter(prefix=API_PREFIX)
-    for router in ROUTERS:
-        api.include_router(router)
-    app.include_router(api)
 
-    # Async and written directly, like the launch: the constant body benchmarks/launch.py
-    # measures launches against.
+    # Async, written directly and routed first, like the launch: the constant body
+    # benchmarks/launch.py measures launches against.
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
+    install_launch_route(app, API_PREFIX)
+    api = APIRouter(prefix=API_PREFIX)
+    for router in ROUTERS:
+        api.include_router(router)
+    app.include_router(api)
     return app

@@ -16,7 +16,12 @@ from minirelease.api.routers import (
     workspaces,
 )
 
+# The partner apps' runtime routes first: routing tries routes in order (the launch
+# itself is installed on the app ahead of all of these, see launch.install_launch_route).
 ROUTERS = [
+    launch.router,
+    manifest.router,
+    telemetry.router,
     accounts.router,
     workspaces.router,
     partners.router,
@@ -26,8 +31,5 @@ ROUTERS = [
     releases.router,
     compat_profiles.router,
     listings.router,
-    launch.router,
-    telemetry.router,
-    manifest.router,
     audit.router,
 ]

@@ -4,16 +4,15 @@ themselves, and the platform's public signing key."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy import select
 from starlette.applications import Starlette
 
 from minirelease.api.deps import AppSettings, DbSession
-from minirelease.errors import NotFound, NotReleased
+from minirelease.errors import NotFound, NotReleased, ValidationFailed
 from minirelease.packages.storage import BlobStore
 from minirelease.releases.models import Release
 from minirelease.rollout.resolve import resolve
@@ -37,37 +36,87 @@ class LaunchRead(BaseModel):
     package: PackageRef
 
 
-@router.get("/launch/{partner_app}/{app_id}", response_model=LaunchRead)
-async def launch(
-    partner_app: str,
-    app_id: str,
-    request: Request,
-    # Bounded, but above every user id of the shared bucketing vectors (up to 300 chars).
-    user_id: Annotated[str | None, Query(max_length=1024)] = None,
-) -> JSONResponse:
-    """Answered from the process's rollout snapshot: no database, no thread hop, and the
-    JSON written directly (LaunchRead documents it; nothing validates it per request)."""
-    rollout = request.app.state.rollout.snapshot.pair(partner_app, app_id)
+# Bounded, but above every user id of the shared bucketing vectors (up to 300 chars).
+USER_ID_MAX_CHARS = 1024
+_LAUNCH_PARAMETERS = [
+    {"name": "partner_app", "in": "path", "required": True, "schema": {"type": "string"}},
+    {"name": "app_id", "in": "path", "required": True, "schema": {"type": "string"}},
+    {
+        "name": "user_id",
+        "in": "query",
+        "required": False,
+        "description": "the partner app's user; without it, the online version",
+        "schema": {"type": "string", "maxLength": USER_ID_MAX_CHARS},
+    },
+]
+
+
+def install_launch_route(app: FastAPI, prefix: str) -> None:
+    """The launch route, on the app itself and before every other route: FastAPI matches
+    routes in order and walks nested routers on every match, which cost a launch about
+    as much as answering it."""
+    app.add_api_route(
+        f"{prefix}/launch/{{partner_app}}/{{app_id}}",
+        launch,
+        methods=["GET"],
+        response_model=LaunchRead,
+        tags=["runtime"],
+        openapi_extra={"parameters": _LAUNCH_PARAMETERS},
+    )
+
+
+async def launch(request: Request) -> Response:
+    """Answered from the process's rollout snapshot: no database, no thread hop, the
+    parameters read straight from the request and the answer's bytes encoded once per
+    snapshot (LaunchRead and the parameters above document it; FastAPI's per-request
+    parsing and validation cost as much as the rest of a launch)."""
+    partner_app: str = request.path_params["partner_app"]
+    app_id: str = request.path_params["app_id"]
+    user_id = _user_id(request)
+    if user_id is not None and len(user_id) > USER_ID_MAX_CHARS:
+        raise ValidationFailed(f"user_id is longer than {USER_ID_MAX_CHARS} characters")
+    state = request.app.state
+    snapshot = state.rollout.snapshot
+    rollout = snapshot.pair(partner_app, app_id)
     if rollout is None:
         raise NotReleased("this mini program is not released on this partner app")
     decision = resolve(rollout, user_id)
-    pkg = decision.package
-    base_url = str(request.base_url).rstrip("/")
-    return JSONResponse(
-        {
-            "app_id": app_id,
-            "partner_app": partner_app,
-            "version": pkg.version,
-            "channel": decision.channel.value,
-            "release_id": pkg.release_id,
-            "package": {
-                "url": f"{base_url}{packages_path(request.app)}{pkg.sha256}",
-                "sha256": pkg.sha256,
-                "size": pkg.size,
-                "signature": pkg.signature,
-            },
-        }
+    body = state.launch_bodies.body(
+        snapshot,
+        partner_app=partner_app,
+        app_id=app_id,
+        decision=decision,
+        base_url=_base_url(request),
+        packages_path=packages_path(request.app),
     )
+    return Response(body, media_type="application/json")
+
+
+def _user_id(request: Request) -> str | None:
+    """``user_id`` of the query string. The common ``?user_id=<plain id>`` is read as it is;
+    anything else (escapes, several parameters) goes through the full parser."""
+    raw: bytes = request.scope["query_string"]
+    if raw.startswith(b"user_id=") and not any(c in raw for c in b"&%+;#"):
+        return raw[8:].decode("latin-1")
+    return request.query_params.get("user_id")
+
+
+def _base_url(request: Request) -> str:
+    """The request's base URL without its trailing '/', computed once per Host header
+    (bounded: a client chooses its Host header)."""
+    scope = request.scope
+    host = next((value for name, value in scope["headers"] if name == b"host"), b"")
+    key = (scope["scheme"], host, scope.get("root_path", ""))
+    known: dict[tuple[str, bytes, str], str] = request.app.state.base_urls
+    base = known.get(key)
+    if base is None:
+        if len(known) >= _BASE_URLS_KEPT:
+            known.clear()
+        base = known[key] = str(request.base_url).rstrip("/")
+    return base
+
+
+_BASE_URLS_KEPT = 1_000
 
 
 def packages_path(app: Starlette) -> str:
