@@ -20,6 +20,7 @@ from minirelease.audit import AuditEvent
 from minirelease.build.signing import verify
 from minirelease.config import Settings
 from minirelease.jobs import Job
+from tests.compat.programs import program
 from tests.factories import Factory
 from tests.packages.zips import project
 from tests.releases.flow import (
@@ -42,7 +43,8 @@ DEFAULTS = {
 
 
 def _download(s: Scenario, sha256: str) -> bytes:
-    response = s.client.get(f"{API}/packages/{sha256}")
+    """As the team sees its build before it is released."""
+    response = s.client.get(f"{API}/packages/{sha256}", headers=s.developer.headers)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/zip"
     return bytes(response.content)
@@ -411,3 +413,28 @@ def test_unknown_packages_and_uploaded_sources_are_not_served(
     problem(s.client.get(f"{API}/packages/{source_sha}"), 404, "not_found")
     problem(s.client.get(f"{API}/packages/{'0' * 64}"), 404, "not_found")
     problem(s.client.get(f"{API}/packages/..%2F..%2Fetc%2Fpasswd"), 404, "not_found")
+
+
+def test_a_build_is_private_to_its_team_until_it_is_served(
+    client: TestClient, factory: Factory
+) -> None:
+    s = scenario(client, factory)
+    online = released(s, "1.0.0")
+    # Other bytes: a build with the same content as a served one is public already.
+    s.upload("1.1.0", program({"pages/index/index.js": "Page({ onLoad() { this.v = 2; } });\n"}))
+    unreleased = built(s, "1.1.0")
+    outsider = factory.user()
+
+    def url(release_id: str) -> str:
+        return f"{API}/packages/{s.ok('GET', f'/releases/{release_id}')['build']['sha256']}"
+
+    problem(s.client.get(url(unreleased)), 404, "not_found")
+    problem(s.client.get(url(unreleased), headers=outsider.headers), 404, "not_found")
+    bad_token = {"Authorization": "Bearer not-a-token"}
+    problem(s.client.get(url(unreleased), headers=bad_token), 401, "unauthenticated")
+    team = s.client.get(url(unreleased), headers=s.developer.headers)
+    assert team.status_code == 200 and team.headers["cache-control"] == "private, no-store"
+
+    public = s.client.get(url(online))  # served: anyone, cacheable forever
+    assert public.status_code == 200
+    assert public.headers["cache-control"] == "public, max-age=31536000, immutable"

@@ -6,6 +6,7 @@ such releases to the partner app they review. Everyone else gets 404."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minirelease.access import mini_program_roles
@@ -70,3 +71,32 @@ def load_release(
         raise NotFound("release not found")
     require(roles, permission, what="release")
     return release, mini_program, roles
+
+
+# A build partner apps may download: a launch can answer with it (or did).
+SERVED = frozenset(
+    {Status.PILOT, Status.GRAYSCALE, Status.RELEASED, Status.ARCHIVED, Status.ROLLED_BACK}
+)
+
+
+def releases_of_build(session: Session, sha256: str) -> list[Release]:
+    return list(session.scalars(select(Release).where(Release.build_sha256 == sha256)))
+
+
+def build_is_public(releases: list[Release]) -> bool:
+    """Whether some release of the build has been served to users: from then on anyone
+    with its digest may download it, as partner apps do at launch."""
+    return any(Status(release.status) in SERVED for release in releases)
+
+
+def build_is_visible(session: Session, principal: Principal, releases: list[Release]) -> bool:
+    """Before it is served, a build is seen only by who can see one of its releases (the
+    team, and reviewers once it reached them)."""
+    for release in releases:
+        mini_program = session.get(MiniProgram, release.mini_program_id)
+        if mini_program is None:
+            continue
+        roles = release_roles(session, principal, release, mini_program)
+        if Permission.RELEASE_READ in granted(roles):
+            return True
+    return False

@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
-from sqlalchemy import select
 from starlette.applications import Starlette
 
-from minirelease.api.deps import AppSettings, DbSession
+from minirelease.accounts import service as accounts
+from minirelease.api.deps import AppSettings, DbSession, bearer_token
 from minirelease.errors import NotFound, NotReleased, ValidationFailed
 from minirelease.packages.storage import BlobStore
-from minirelease.releases.models import Release
+from minirelease.releases.access import build_is_public, build_is_visible, releases_of_build
 from minirelease.rollout.resolve import resolve
 
 router = APIRouter(tags=["runtime"])
@@ -130,13 +130,25 @@ def packages_path(app: Starlette) -> str:
 
 
 @router.get("/packages/{sha256}", name="download_package")
-def download_package(sha256: str, settings: AppSettings, session: DbSession) -> StreamingResponse:
-    """A built package, by its digest. Content-addressed, so cacheable forever. Only
-    built packages are served: uploaded sources stay private to their workspace."""
-    built = session.scalar(select(Release.id).where(Release.build_sha256 == sha256).limit(1))
+def download_package(
+    sha256: str, request: Request, settings: AppSettings, session: DbSession
+) -> StreamingResponse:
+    """A built package, by its digest. Once a release of it was served (pilot or later),
+    anyone may download it and caches may keep it forever (it is content-addressed);
+    before, only who can see one of its releases, and no shared cache may keep it.
+    Uploaded sources are never served: they stay private to their workspace."""
+    releases = releases_of_build(session, sha256)
     store = BlobStore(settings.blob_dir)
-    if built is None or not store.exists(sha256):
+    if not releases or not store.exists(sha256):
         raise NotFound("package not found")
+    if build_is_public(releases):
+        cache_control = "public, max-age=31536000, immutable"
+    else:
+        token = bearer_token(request)
+        principal = accounts.authenticate(session, token) if token else None
+        if principal is None or not build_is_visible(session, principal, releases):
+            raise NotFound("package not found")
+        cache_control = "private, no-store"
 
     def chunks() -> Iterator[bytes]:
         with store.open(sha256) as f:
@@ -148,7 +160,7 @@ def download_package(sha256: str, settings: AppSettings, session: DbSession) -> 
         media_type="application/zip",
         headers={
             "ETag": f'"{sha256}"',
-            "Cache-Control": "public, max-age=31536000, immutable",
+            "Cache-Control": cache_control,
             "Content-Disposition": f'attachment; filename="{sha256[:12]}.zip"',
         },
     )
