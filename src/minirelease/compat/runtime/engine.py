@@ -142,9 +142,12 @@ def _eval(engine: MiniRacer, code: str, deadline: float) -> Any:
 
 
 def _drain(engine: MiniRacer, deadline: float) -> None:
-    horizon = _eval(engine, "__smoke.now()", deadline) + STEP_HORIZON_MS
-    for _ in range(MAX_TIMERS_PER_STEP):
-        if not _eval(engine, f"__smoke.tick({horizon})", deadline):
+    # Each timer in an evaluation of its own: the engine runs the promise jobs a timer
+    # queued when the evaluation ends, before the next timer, as an event loop does.
+    if not _eval(engine, f"__smoke.startDrain({STEP_HORIZON_MS})", deadline):
+        return
+    for _ in range(MAX_TIMERS_PER_STEP - 1):
+        if not _eval(engine, "__smoke.continueDrain()", deadline):
             return
     if _eval(engine, "__smoke.stuck()", deadline):
         raise JSTimeoutException
