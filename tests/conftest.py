@@ -21,6 +21,9 @@ from minirelease.config import Settings
 from minirelease.db import make_engine
 from tests.factories import Factory
 
+# Fixtures shared across test packages (a live server scenario for concurrency tests).
+pytest_plugins = ["tests.releases.live_scenario"]
+
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 

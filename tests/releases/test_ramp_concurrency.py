@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from minirelease.releases.models import Release
 from minirelease.releases.ramp_tick import RampMove
+from tests.releases.live_scenario import LiveScenario
 from tests.releases.ramps import events_by, next_step_at, percentage, plan, ramp, tick
-from tests.releases.test_concurrency import LiveScenario, live  # noqa: F401  (a fixture)
 
 TICKS = 8
 
@@ -29,7 +29,7 @@ def _planned(s: LiveScenario) -> str:
     return release_id
 
 
-def test_ticks_at_once_take_a_due_step_once(live: LiveScenario) -> None:  # noqa: F811
+def test_ticks_at_once_take_a_due_step_once(live: LiveScenario) -> None:
     release_id = _planned(live)
     due = next_step_at(live, release_id)
     assert live.sessions is not None
@@ -48,7 +48,7 @@ def test_ticks_at_once_take_a_due_step_once(live: LiveScenario) -> None:  # noqa
     assert [e["after"]["basis_points"] for e in events_by(live, release_id, actor)] == [500]
 
 
-def test_a_tick_skips_a_release_a_person_is_changing(live: LiveScenario) -> None:  # noqa: F811
+def test_a_tick_skips_a_release_a_person_is_changing(live: LiveScenario) -> None:
     release_id = _planned(live)
     due = next_step_at(live, release_id)
     assert live.sessions is not None

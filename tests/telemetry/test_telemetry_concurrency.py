@@ -13,8 +13,8 @@ import httpx2
 from sqlalchemy import func, select
 
 from minirelease.telemetry.models import TelemetryCount
+from tests.releases.live_scenario import LiveScenario
 from tests.releases.ramps import partner_key
-from tests.releases.test_concurrency import LiveScenario, live  # noqa: F401  (a fixture)
 
 THREADS = 12
 POSTS = 5
@@ -69,7 +69,7 @@ def _events(s: LiveScenario, release_id: str, **outcomes: int) -> list[dict[str,
     ]
 
 
-def test_concurrent_batches_lose_no_count(live: LiveScenario) -> None:  # noqa: F811
+def test_concurrent_batches_lose_no_count(live: LiveScenario) -> None:
     release_id = _grayscale(live)
     key = partner_key(live)
     bodies = [
@@ -81,7 +81,7 @@ def test_concurrent_batches_lose_no_count(live: LiveScenario) -> None:  # noqa: 
     assert _totals(live, release_id) == {"ok": 3 * THREADS * POSTS, "crash": THREADS * POSTS}
 
 
-def test_a_batch_racing_its_retries_is_counted_once(live: LiveScenario) -> None:  # noqa: F811
+def test_a_batch_racing_its_retries_is_counted_once(live: LiveScenario) -> None:
     release_id = _grayscale(live)
     key = partner_key(live)
     body = {"events": _events(live, release_id, js_error=7), "batch_id": "retry-me"}
