@@ -6,6 +6,7 @@ the host; Python only evaluates the steps and reads the recorded events."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Final, Literal
 
-from py_mini_racer import JSOOMException, JSTimeoutException, MiniRacer
+from py_mini_racer import JSOOMException, JSTimeoutException, MiniRacer, init_mini_racer
 
 from minirelease.compat.runtime.asyncwrap import track_async_functions
 from minirelease.compat.runtime.network import Network
@@ -29,6 +30,15 @@ PAGE_HOOKS: Final = ("onLoad", "onShow", "onReady")
 _HOST_SCRIPTS: Final = ("my.js", "sandbox.js")
 
 Abort = Literal["timeout", "memory"]
+
+# Isolates are created one at a time. The first isolate of a process sets up V8's
+# process-wide array-buffer allocator (PartitionAlloc's configurable pool inside the V8
+# sandbox) with a check-then-set that two threads can both pass; V8 then aborts with
+# "Check failed: !IsConfigurablePoolInitialized()" (SIGTRAP). mini-racer locks only its
+# own initialisation (``init_mini_racer``), not the creation of contexts, so two job
+# threads starting their first compatibility runs together crashed the server. Creating
+# an isolate takes milliseconds; the runs themselves still go on in parallel.
+_creating = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,15 @@ class EngineRun:
     aborted_file: str | None
     virtual_ms: float
     wall_ms: float
+
+
+def start_engine() -> None:
+    """Initialise V8, then create and close a first isolate, before anything else runs in
+    the process: mini-racer's documented order (``init_mini_racer`` once, before any
+    ``MiniRacer``), and the process-wide set-up of the first isolate done on one thread."""
+    with _creating:
+        init_mini_racer(ignore_duplicate_init=True)
+        MiniRacer().close()
 
 
 def host_source() -> str:
@@ -172,7 +191,8 @@ def _call(call: Mapping[str, Any]) -> ApiCall:
 
 @contextmanager
 def _isolate(memory_limit_bytes: int) -> Iterator[MiniRacer]:
-    engine = MiniRacer()
+    with _creating:
+        engine = MiniRacer()
     try:
         engine.set_hard_memory_limit(memory_limit_bytes)
         yield engine
