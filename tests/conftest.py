@@ -19,6 +19,7 @@ from minirelease import migrate
 from minirelease.api.app import create_app
 from minirelease.config import Settings
 from minirelease.db import make_engine
+from tests.engines import SHARED_ENGINE
 from tests.factories import Factory
 
 # Fixtures shared across test packages (a live server scenario for concurrency tests).
@@ -118,7 +119,9 @@ def settings(tmp_path: Path, engine: Engine) -> Settings:
 
 @pytest.fixture
 def client(settings: Settings, session_factory: sessionmaker[Any]) -> Iterator[TestClient]:
-    app = create_app(settings, session_factory=session_factory, run_jobs=False)
+    app = create_app(
+        settings, session_factory=session_factory, run_jobs=False, engine=SHARED_ENGINE
+    )
     with TestClient(app, raise_server_exceptions=True) as test_client:
         yield test_client
 
@@ -126,3 +129,7 @@ def client(settings: Settings, session_factory: sessionmaker[Any]) -> Iterator[T
 @pytest.fixture
 def factory(session_factory: sessionmaker[Any], settings: Settings) -> Factory:
     return Factory(session_factory, settings)
+
+
+def pytest_sessionfinish() -> None:
+    SHARED_ENGINE.close()

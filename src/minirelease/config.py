@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from minirelease.compat.runtime.limits import MIB, ProcessLimits
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,9 @@ class Settings:
     # Run build and compatibility jobs on worker threads inside the API process.
     run_jobs: bool = True
     job_threads: int = 2
+    # The engine processes that run compatibility runs' JavaScript (one per job thread at
+    # most): memory, time and reuse, enforced from outside them.
+    engine_limits: ProcessLimits = field(default_factory=ProcessLimits)
     # Seconds between checks for grayscales past their partner app's deadline.
     deadline_check_seconds: float = 60.0
     # Seconds between evaluations of ramp plans and their health gates.
@@ -51,6 +56,10 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         signing_key_pem=env.get("MINIRELEASE_SIGNING_KEY") or None,
         run_jobs=env.get("MINIRELEASE_RUN_JOBS", "1") not in ("0", "false", "no"),
         job_threads=int(env.get("MINIRELEASE_JOB_THREADS", "2")),
+        engine_limits=ProcessLimits(
+            memory_bytes=int(env.get("MINIRELEASE_ENGINE_MEMORY_MB", "1024")) * MIB,
+            runs_per_process=int(env.get("MINIRELEASE_ENGINE_RUNS_PER_PROCESS", "100")),
+        ),
         deadline_check_seconds=float(env.get("MINIRELEASE_DEADLINE_CHECK_SECONDS", "60")),
         ramp_check_seconds=float(env.get("MINIRELEASE_RAMP_CHECK_SECONDS", "30")),
         rollout_poll_seconds=float(env.get("MINIRELEASE_ROLLOUT_POLL_SECONDS", "0.2")),

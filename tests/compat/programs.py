@@ -12,6 +12,7 @@ from minirelease.compat.parsed import Parsers
 from minirelease.compat.run import CompatibilityResult, run_compatibility
 from minirelease.partners.defaults import shipped_profile
 from minirelease.partners.profile import DEFAULT_PACKAGE_LIMITS, CapabilityProfile, PackageLimits
+from tests.engines import SHARED_ENGINE
 
 SERVER_DOMAINS = ("api.shop.example", "*.cdn.example.com")
 H5_DOMAINS = ("h5.shop.example", "*.help.example.org")
@@ -67,6 +68,7 @@ def check(
         server_domains=server_domains,
         h5_domains=h5_domains,
         parsers=parsers,
+        engine=SHARED_ENGINE,
     )
 
 

@@ -21,6 +21,7 @@ from minirelease.partners.defaults import shipped_profile
 from minirelease.partners.profile import DEFAULT_PACKAGE_LIMITS
 from tests.compat.images import jpeg, noise, png
 from tests.compat.programs import H5_DOMAINS, SERVER_DOMAINS, program
+from tests.engines import SHARED_ENGINE
 
 Cell = Mapping[str, Any]
 EVERY_CELL: Callable[[Cell], bool] = lambda cell: True  # noqa: E731
@@ -349,7 +350,7 @@ def _run(files: dict[str, bytes]) -> dict[str, Any]:
         server_domains=SERVER_DOMAINS,
         h5_domains=H5_DOMAINS,
         # A short budget keeps the endless programs quick; the real default is 5 s.
-        rules=(*ALL_STATIC_RULES, *runtime_rules(time_budget_ms=300)),
+        rules=(*ALL_STATIC_RULES, *runtime_rules(SHARED_ENGINE, time_budget_ms=300)),
     )
     return result.report
 

@@ -13,6 +13,7 @@ from minirelease.compat.run import CompatibilityResult, run_compatibility
 from minirelease.partners.defaults import shipped_profile
 from minirelease.partners.profile import DEFAULT_PACKAGE_LIMITS
 from tests.compat.programs import check, program
+from tests.engines import SHARED_ENGINE
 
 HOSTILE_NAME = "<script>alert(1)</script>.js"
 
@@ -146,6 +147,7 @@ def test_a_288_cell_grid_is_a_table_per_platform_with_os_rows_and_network_device
         profile=super_app,
         limits=DEFAULT_PACKAGE_LIMITS,
         matrix=build_matrix("super", super_app["os_versions"], profiles),
+        engine=SHARED_ENGINE,
     )
     assert result.report["summary"]["cells"] == 288
     page = result.html()
@@ -190,6 +192,7 @@ def test_a_retest_shows_what_is_new_what_was_fixed_and_which_cells_moved() -> No
         profile=shipped_profile("lean_wallet"),
         limits=DEFAULT_PACKAGE_LIMITS,
         previous_report=before.report,
+        engine=SHARED_ENGINE,
     )
     changes = after.report["changes"]
     assert changes["summary"]["new"] == 1 and changes["summary"]["fixed"] == 2

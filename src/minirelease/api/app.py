@@ -3,7 +3,8 @@
 The app owns the platform signing key, the in-memory rollout snapshot that launches and
 manifests are answered from, and, unless told not to, the pool of worker threads that
 runs builds and compatibility runs and the periodic deadline check; they start and stop
-with it."""
+with it. The worker pool owns the engine processes that compatibility runs' JavaScript
+runs in (this process never loads the engine), unless one is given to share."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from minirelease.api.launch_bodies import LaunchBodies
 from minirelease.api.routers import ROUTERS
 from minirelease.api.routers.launch import install_launch_route
 from minirelease.build.signing import load_or_create_signing_key
+from minirelease.compat.runtime import Engine, EnginePool
 from minirelease.config import Settings
 from minirelease.db import make_engine, make_session_factory
 from minirelease.jobs import WorkerPool
@@ -41,15 +43,25 @@ def create_app(
     session_factory: sessionmaker[Any] | None = None,
     *,
     run_jobs: bool | None = None,
+    engine: Engine | None = None,
 ) -> FastAPI:
     settings.ensure_dirs()
     if session_factory is None:
         session_factory = make_session_factory(make_engine(settings.database_url))
     signer = load_or_create_signing_key(settings.data_dir, settings.signing_key_pem)
+    engines = EnginePool(settings.job_threads, settings.engine_limits) if engine is None else None
     workers = ReleaseWorkers(
-        store=BlobStore(settings.blob_dir), tmp_dir=settings.tmp_dir, signer=signer
+        store=BlobStore(settings.blob_dir),
+        tmp_dir=settings.tmp_dir,
+        signer=signer,
+        engine=engine or engines,
     )
-    pool = WorkerPool(session_factory, workers.handlers(), threads=settings.job_threads)
+    pool = WorkerPool(
+        session_factory,
+        workers.handlers(),
+        threads=settings.job_threads,
+        owns=(engines,) if engines else (),
+    )
     start_pool = settings.run_jobs if run_jobs is None else run_jobs
     deadlines = Periodic(
         session_factory,
@@ -84,7 +96,8 @@ def create_app(
             if start_pool:
                 await anyio.to_thread.run_sync(ramps.stop)
                 await anyio.to_thread.run_sync(deadlines.stop)
-                await anyio.to_thread.run_sync(pool.stop)
+            # Also when jobs ran only through run_pending: it closes the engine processes.
+            await anyio.to_thread.run_sync(pool.stop)
             await anyio.to_thread.run_sync(rollout.stop)
 
     app = FastAPI(

@@ -38,6 +38,10 @@ RUNTIME_RULE_IDS: Final = (
     OFFLINE_CRASH,
     JSAPI_UNSUPPORTED,
 )
+# Not a rule of design §5 but the lab saying it could not finish one: the engine's process
+# crashed, hung or outgrew its memory while running the lifecycle, so the runtime checks
+# of the cells concerned are missing (the static rules' findings still stand).
+RUNTIME_CRASHED: Final = "runtime-crashed"
 
 
 @dataclass(frozen=True, order=True)

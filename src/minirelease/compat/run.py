@@ -19,7 +19,7 @@ from minirelease.compat.package import BuiltPackage
 from minirelease.compat.parsed import Parsers
 from minirelease.compat.profiles import default_profiles
 from minirelease.compat.report import build_report
-from minirelease.compat.runtime import runtime_rules
+from minirelease.compat.runtime import Engine, runtime_rules
 from minirelease.compat.static_rules import STATIC_RULES
 from minirelease.partners.profile import CapabilityProfile, PackageLimits
 
@@ -51,13 +51,15 @@ def run_compatibility(
     server_domains: Sequence[str] = (),
     h5_domains: Sequence[str] = (),
     matrix: Matrix | None = None,
+    engine: Engine | None = None,
     rules: Sequence[Rule] | None = None,
     parsers: Parsers | None = None,
     progress: Progress | None = None,
     previous_report: Mapping[str, Any] | None = None,
 ) -> CompatibilityResult:
     """``matrix`` defaults to the partner app's OS versions x every shipped network and
-    device profile; ``rules`` to every static rule and the runtime smoke test.
+    device profile; ``rules`` to every static rule and the runtime smoke test, which runs in
+    ``engine`` (an ``EnginePool``: never in this process).
     ``progress(done, total)`` is called after each cell; ``previous_report``, the last
     finished run of the same release, adds ``changes`` to the report."""
     target = Target.from_profile(
@@ -70,7 +72,9 @@ def run_compatibility(
     if matrix is None:
         matrix = build_matrix(partner_app, profile["os_versions"], default_profiles())
     if rules is None:
-        rules = (*ALL_STATIC_RULES, *runtime_rules())
+        if engine is None:
+            raise TypeError("the runtime smoke test needs an engine, or give the rules to run")
+        rules = (*ALL_STATIC_RULES, *runtime_rules(engine))
     contexts = matrix.contexts(target)
     analysis = analyze(package, contexts, rules, parsers=parsers, progress=progress)
     report = build_report(

@@ -21,9 +21,9 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import sessionmaker
 
@@ -89,6 +89,10 @@ class JobHandler:
     on_permanent_failure: FailureHook | None = None
 
 
+class Closeable(Protocol):
+    def close(self) -> None: ...
+
+
 class WorkerPool:
     def __init__(
         self,
@@ -96,6 +100,9 @@ class WorkerPool:
         handlers: Mapping[str, JobHandler],
         *,
         threads: int = 2,
+        # What the handlers work with and the pool owns (the compatibility runs' engine
+        # processes): closed when the pool stops, once its workers are done or abandoned.
+        owns: Sequence[Closeable] = (),
         clock: Clock = utcnow,
         poll_interval: float = 1.0,
         lease: dt.timedelta = DEFAULT_LEASE,
@@ -108,6 +115,7 @@ class WorkerPool:
             raise ValueError("a pool needs at least one handler")
         self._sessions = session_factory
         self._handlers = dict(handlers)
+        self._owned = tuple(owns)
         self._threads = threads
         self._clock = clock
         self._poll_interval = poll_interval
@@ -154,9 +162,14 @@ class WorkerPool:
     def stop(self, timeout: float = 30.0) -> None:
         """Let workers finish their current jobs; after ``timeout`` seconds give the
         unfinished ones back to the queue (their threads are abandoned: handlers are
-        idempotent, and an abandoned thread's outcome is no longer recorded)."""
-        if not self._started or self._stopping.is_set():
-            return
+        idempotent, and an abandoned thread's outcome is no longer recorded). What the
+        pool owns is closed then, also when it never started (``run_pending`` used it)."""
+        if self._started and not self._stopping.is_set():
+            self._stop_workers(timeout)
+        for resource in self._owned:
+            resource.close()
+
+    def _stop_workers(self, timeout: float) -> None:
         self._stopping.set()
         self.notify()
         deadline = time.monotonic() + timeout

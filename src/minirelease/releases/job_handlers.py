@@ -20,6 +20,7 @@ from minirelease.build.signing import Signer
 from minirelease.compat.matrix import Matrix
 from minirelease.compat.package import BuiltPackage
 from minirelease.compat.run import run_compatibility
+from minirelease.compat.runtime import Engine
 from minirelease.db import utcnow
 from minirelease.errors import PackageInvalid
 from minirelease.jobs import Job, JobContext, JobHandler
@@ -44,6 +45,7 @@ class ReleaseWorkers:
     store: BlobStore
     tmp_dir: Path
     signer: Signer
+    engine: Engine  # where compatibility runs' JavaScript runs: engine processes
 
     def handlers(self) -> dict[str, JobHandler]:
         return {
@@ -152,7 +154,7 @@ class ReleaseWorkers:
             uow.commit()
         package = _with_source_text(package_path, source_path)
         progress = ProgressWriter(ctx.session_factory, ctx.subject_id)
-        result = run_compatibility(package, progress=progress, **inputs)
+        result = run_compatibility(package, progress=progress, engine=self.engine, **inputs)
         html = result.html()
         with UnitOfWork(ctx.session_factory) as uow:
             found = _current_run(uow.session, ctx.subject_id, lock=True)

@@ -6,6 +6,7 @@ from typing import Any, Final
 
 from minirelease.compat.model import Finding
 from minirelease.compat.runtime import run_smoke
+from tests.engines import SHARED_ENGINE
 
 WIFI: Final = {"name": "wifi", "bandwidth_kbps": 30000, "rtt_ms": 40, "loss": 0.0, "offline": False}
 SLOW_2G: Final = {"name": "2g", "bandwidth_kbps": 50, "rtt_ms": 800, "loss": 0.0, "offline": False}
@@ -26,7 +27,12 @@ def smoke(
 ) -> list[Finding]:
     files = {"app.js": EMPTY_APP.encode()} | {p: s.encode() for p, s in scripts.items()}
     return run_smoke(
-        files, pages=pages, jsapis=jsapis, network=network, time_budget_ms=time_budget_ms
+        files,
+        pages=pages,
+        jsapis=jsapis,
+        network=network,
+        engine=SHARED_ENGINE,
+        time_budget_ms=time_budget_ms,
     )
 
 

@@ -13,6 +13,7 @@ from minirelease.compat.profiles import default_profiles
 from minirelease.compat.runtime import Network, runtime_rules
 from minirelease.partners.profile import DEFAULT_PACKAGE_LIMITS
 from tests.compat.runtime.programs import OFFLINE, WIFI
+from tests.engines import SHARED_ENGINE
 
 FILES = {
     "app.json": json.dumps({"pages": ["pages/index/index"]}).encode(),
@@ -32,7 +33,7 @@ def test_cells_sharing_jsapis_and_network_share_one_engine_run() -> None:
         for platform, version in (("android", "14"), ("ios", "17"))
         for network in ("wifi", "offline")
     ]
-    (rule,) = runtime_rules(lambda context: NETWORKS[context.cell.network or "wifi"])
+    (rule,) = runtime_rules(SHARED_ENGINE, lambda context: NETWORKS[context.cell.network or "wifi"])
     runs: list[str] = []
 
     def counted(parsed: ParsedPackage, context: CellContext) -> list[Finding]:
@@ -55,7 +56,7 @@ def test_a_partner_app_offering_the_api_gets_no_jsapi_finding() -> None:
         "wallet", frozenset({"my.request", "my.scanCode"}), frozenset(), DEFAULT_PACKAGE_LIMITS
     )
     context = CellContext(Cell("wallet", "android", "14", "wifi"), target)
-    (rule,) = runtime_rules(lambda _: NETWORKS["wifi"])
+    (rule,) = runtime_rules(SHARED_ENGINE, lambda _: NETWORKS["wifi"])
     parsed = parse_package(BuiltPackage.from_files(FILES))
     assert list(rule.check(parsed, context)) == []
     no_scan = replace(context, target=replace(target, jsapis=frozenset({"my.request"})))
@@ -66,7 +67,7 @@ def test_a_call_the_static_rule_reports_is_not_reported_again_by_the_engine() ->
     files = {**FILES, "pages/index/index.js": b"Page({ onLoad() { my.scanCode({}); } });\n"}
     target = Target("wallet", frozenset({"my.request"}), frozenset(), DEFAULT_PACKAGE_LIMITS)
     context = CellContext(Cell("wallet", "android", "14", "wifi"), target)
-    (rule,) = runtime_rules(lambda _: NETWORKS["wifi"])
+    (rule,) = runtime_rules(SHARED_ENGINE, lambda _: NETWORKS["wifi"])
     parsed = parse_package(BuiltPackage.from_files(files))
     assert list(rule.check(parsed, context)) == []
 
@@ -74,7 +75,7 @@ def test_a_call_the_static_rule_reports_is_not_reported_again_by_the_engine() ->
 def test_the_cell_network_profile_drives_the_engine() -> None:
     offline = default_profiles().networks["offline"]
     target = Target("wallet", frozenset({"my.request"}), frozenset(), DEFAULT_PACKAGE_LIMITS)
-    (rule,) = runtime_rules()
+    (rule,) = runtime_rules(SHARED_ENGINE)
     parsed = parse_package(BuiltPackage.from_files(FILES))
     cell = Cell("wallet", "android", "14", offline.name)
     findings = list(rule.check(parsed, CellContext(cell, target, network=offline)))

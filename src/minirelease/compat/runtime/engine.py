@@ -1,7 +1,10 @@
 """One run of a package's lifecycle in an embedded V8 (mini-racer): a fresh isolate per run,
 bounded in memory and wall-clock time, with the host of ``sandbox.js`` and ``my.js`` and
 nothing else. No Python function is exposed to JavaScript, so package code cannot reach
-the host; Python only evaluates the steps and reads the recorded events."""
+the host; Python only evaluates the steps and reads the recorded events.
+
+Only the engine's own process imports this module (``child.py``): the server and the job
+runner reach it through ``pool.EnginePool``, so nothing the engine does can take them down."""
 
 from __future__ import annotations
 
@@ -10,16 +13,15 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 from py_mini_racer import JSOOMException, JSTimeoutException, MiniRacer, init_mini_racer
 
-from minirelease.compat.runtime.asyncwrap import track_async_functions
+from minirelease.compat.runtime.limits import HEAP_LIMIT_BYTES
 from minirelease.compat.runtime.network import Network
+from minirelease.compat.runtime.results import Abort, ApiCall, EngineRun, Event
 
-MEMORY_LIMIT_BYTES: Final = 128 * 1024 * 1024
 # Timers due within this much virtual time after a step starts run in that step; later ones
 # (polling, long retries) belong to no lifecycle step.
 STEP_HORIZON_MS: Final = 30_000
@@ -29,8 +31,6 @@ MAX_TIMERS_PER_STEP: Final = 500
 PAGE_HOOKS: Final = ("onLoad", "onShow", "onReady")
 _HOST_SCRIPTS: Final = ("my.js", "sandbox.js")
 
-Abort = Literal["timeout", "memory"]
-
 # Isolates are created one at a time. The first isolate of a process sets up V8's
 # process-wide array-buffer allocator (PartitionAlloc's configurable pool inside the V8
 # sandbox) with a check-then-set that two threads can both pass; V8 then aborts with
@@ -39,36 +39,6 @@ Abort = Literal["timeout", "memory"]
 # threads starting their first compatibility runs together crashed the server. Creating
 # an isolate takes milliseconds; the runs themselves still go on in parallel.
 _creating = threading.Lock()
-
-
-@dataclass(frozen=True)
-class Event:
-    kind: Literal["exception", "rejection"]
-    file: str | None
-    line: int | None
-    column: int | None
-    message: str
-
-
-@dataclass(frozen=True)
-class ApiCall:
-    api: str
-    at_ms: float  # virtual time of the call
-    unsupported: bool
-    file: str | None = None
-    line: int | None = None
-    column: int | None = None
-
-
-@dataclass(frozen=True)
-class EngineRun:
-    events: tuple[Event, ...]
-    calls: tuple[ApiCall, ...]
-    aborted: Abort | None
-    aborted_in: str | None  # the step cut off, e.g. "Page pages/index/index onLoad"
-    aborted_file: str | None
-    virtual_ms: float
-    wall_ms: float
 
 
 def start_engine() -> None:
@@ -85,15 +55,6 @@ def host_source() -> str:
     return "\n".join(package.joinpath(name).read_text(encoding="utf-8") for name in _HOST_SCRIPTS)
 
 
-def scripts_of(files: Mapping[str, bytes]) -> dict[str, str]:
-    """The package's scripts as the engine loads them (async functions made observable)."""
-    return {
-        path: track_async_functions(data).decode("utf-8-sig", errors="replace")
-        for path, data in files.items()
-        if path.endswith(".js")
-    }
-
-
 def run_engine(
     scripts: Mapping[str, str],
     *,
@@ -101,7 +62,7 @@ def run_engine(
     jsapis: frozenset[str],
     network: Network,
     time_budget_ms: int,
-    memory_limit_bytes: int = MEMORY_LIMIT_BYTES,
+    memory_limit_bytes: int = HEAP_LIMIT_BYTES,
 ) -> EngineRun:
     started = time.perf_counter()
     deadline = started + time_budget_ms / 1000

@@ -48,6 +48,17 @@ class Network:
             offline=profile.offline,
         )
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Network:
+        """Back from ``as_json`` (a network already made, so its values are not judged)."""
+        return cls(
+            name=str(data["name"]),
+            bandwidth_kbps=float(data["bandwidth_kbps"]),
+            rtt_ms=float(data["rtt_ms"]),
+            loss=float(data["loss"]),
+            offline=bool(data["offline"]),
+        )
+
     def as_json(self) -> dict[str, Any]:
         return {
             "name": self.name,

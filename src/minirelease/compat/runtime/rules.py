@@ -1,6 +1,7 @@
 """The smoke test as a rule of the analyzer: one ``Rule`` whose check runs the engine once
 and returns findings of every runtime rule id. Its key is the cell's JSAPIs and network, so
-cells that share them share one engine run; the scripts are prepared once per package."""
+cells that share them share one engine run (and one ``runtime-crashed`` finding, when the
+engine goes down); the scripts are prepared once per package."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from typing import Final
 from minirelease.compat.analyzer import Rule
 from minirelease.compat.model import CellContext, Finding
 from minirelease.compat.parsed import ParsedPackage
-from minirelease.compat.runtime.engine import scripts_of
+from minirelease.compat.runtime.limits import DEFAULT_TIME_BUDGET_MS
 from minirelease.compat.runtime.network import REFERENCE_NETWORK, Network
 from minirelease.compat.runtime.reachable import reachable_scripts
-from minirelease.compat.runtime.smoke import DEFAULT_TIME_BUDGET_MS, smoke_findings
+from minirelease.compat.runtime.scripts import Scripts, scripts_of
+from minirelease.compat.runtime.smoke import Engine, smoke_findings
 
 RUNTIME_SMOKE: Final = "runtime-smoke"  # the rule's id; its findings carry the runtime ids
 
@@ -27,6 +29,7 @@ def cell_network(context: CellContext) -> Network:
 
 
 def runtime_rules(
+    engine: Engine,
     network_of: NetworkOf = cell_network,
     *,
     time_budget_ms: int = DEFAULT_TIME_BUDGET_MS,
@@ -49,6 +52,7 @@ def runtime_rules(
             pages=package.pages,
             jsapis=context.target.jsapis,
             network=network_of(context),
+            engine=engine,
             time_budget_ms=time_budget_ms,
             reported_calls=package.static_calls,
         )
@@ -63,7 +67,7 @@ def runtime_rules(
 class _Prepared:
     """What every engine run of one package shares."""
 
-    scripts: dict[str, str]
+    scripts: Scripts
     pages: list[str]
     static_calls: frozenset[tuple[str, int, str]]
 
