@@ -59,14 +59,14 @@ def test_db_upgrade_reports_head(cli_env: str, capsys: pytest.CaptureFixture[str
     assert "database at head" in capsys.readouterr().out
 
 
-def test_serve_preparation_sweeps_stale_temporary_files(tmp_path: Path) -> None:
+def test_serve_preparation_sweeps_stale_loose_temporary_files(tmp_path: Path) -> None:
     import os
 
-    from minirelease.cli.server import sweep_tmp
+    from minirelease.scratch import sweep
 
     stale, fresh = tmp_path / "stale.part", tmp_path / "fresh.part"
     stale.write_bytes(b"x")
     fresh.write_bytes(b"y")
     os.utime(stale, (0, 0))
-    assert sweep_tmp(tmp_path) == 1
+    assert sweep(tmp_path) == 1
     assert not stale.exists() and fresh.exists()

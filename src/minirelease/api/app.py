@@ -34,6 +34,7 @@ from minirelease.releases.job_handlers import ReleaseWorkers
 from minirelease.releases.rollout_actions import complete_due_grayscales
 from minirelease.rollout.cache import RolloutCache
 from minirelease.rollout.manifest import ManifestCache
+from minirelease.scratch import ScratchDir
 
 API_PREFIX = "/api/v1"
 
@@ -50,9 +51,12 @@ def create_app(
         session_factory = make_session_factory(make_engine(settings.database_url))
     signer = load_or_create_signing_key(settings.data_dir, settings.signing_key_pem)
     engines = EnginePool(settings.job_threads, settings.engine_limits) if engine is None else None
+    # Uploads being received and packages being built: this process's own directory,
+    # swept of what killed processes left when it is made.
+    scratch = ScratchDir(settings.tmp_dir)
     workers = ReleaseWorkers(
         store=BlobStore(settings.blob_dir),
-        tmp_dir=settings.tmp_dir,
+        scratch=scratch,
         signer=signer,
         engine=engine or engines,
     )
@@ -85,6 +89,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await anyio.to_thread.run_sync(lambda: scratch.path)
         await anyio.to_thread.run_sync(rollout.start)
         if start_pool:
             pool.start()
@@ -99,6 +104,7 @@ def create_app(
             # Also when jobs ran only through run_pending: it closes the engine processes.
             await anyio.to_thread.run_sync(pool.stop)
             await anyio.to_thread.run_sync(rollout.stop)
+            scratch.close()
 
     app = FastAPI(
         title="minirelease",
@@ -113,6 +119,7 @@ def create_app(
     app.state.session_factory = session_factory
     app.state.signer = signer
     app.state.jobs = pool
+    app.state.scratch = scratch
     app.state.jobs_running = start_pool
     app.state.rollout = rollout
     app.state.manifests = ManifestCache()

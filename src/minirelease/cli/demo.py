@@ -26,6 +26,7 @@ from minirelease.packages.rules import UploadLimits
 from minirelease.packages.storage import BlobStore
 from minirelease.partners import service as partners
 from minirelease.partners.defaults import shipped_profile
+from minirelease.scratch import ScratchDir
 from minirelease.uow import UnitOfWork
 from minirelease.workspaces import invitations
 from minirelease.workspaces import service as workspaces
@@ -159,24 +160,26 @@ def _upload(
     version: str,
 ) -> None:
     source = _write_sample(settings, version)
-    upload = receive_file(
-        source,
-        tmp_dir=settings.tmp_dir,
-        max_bytes=settings.max_upload_bytes,
-        fields={"version": version, "description": f"Coffee Order {version}"},
-    )
-    try:
-        versions.upload_version(
-            session,
-            principal,
-            mini_program_id=mini_program_id,
-            upload=upload,
-            limits=UploadLimits(max_upload_bytes=settings.max_upload_bytes),
-            store=BlobStore(settings.blob_dir),
-            on_rollback=uow.on_rollback,
+    # Staged under the data directory's tmp/, in a directory of this process's own.
+    with ScratchDir(settings.tmp_dir) as scratch:
+        upload = receive_file(
+            source,
+            tmp_dir=scratch.path,
+            max_bytes=settings.max_upload_bytes,
+            fields={"version": version, "description": f"Coffee Order {version}"},
         )
-    finally:
-        upload.discard()
+        try:
+            versions.upload_version(
+                session,
+                principal,
+                mini_program_id=mini_program_id,
+                upload=upload,
+                limits=UploadLimits(max_upload_bytes=settings.max_upload_bytes),
+                store=BlobStore(settings.blob_dir),
+                on_rollback=uow.on_rollback,
+            )
+        finally:
+            upload.discard()
 
 
 def _write_sample(settings: Settings, version: str) -> Path:

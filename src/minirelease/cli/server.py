@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import time
-from pathlib import Path
 from typing import Any
 
-from minirelease import migrate
+from minirelease import migrate, scratch
 from minirelease.config import Settings, load_settings
 
 
@@ -27,25 +25,11 @@ def add_listen_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8000, help="port to listen on")
 
 
-STALE_TMP_SECONDS = 3600
-
-
 def prepare(settings: Settings) -> None:
     settings.ensure_dirs()
-    sweep_tmp(settings.tmp_dir)
+    # Half-received uploads and half-written builds of processes that were killed.
+    scratch.sweep(settings.tmp_dir)
     migrate.upgrade(settings.database_url)
-
-
-def sweep_tmp(tmp_dir: Path, older_than: float = STALE_TMP_SECONDS) -> int:
-    """Remove temporary files a killed process left behind (half-received uploads, half
-    written builds); recent ones may belong to another process that is still working."""
-    cutoff = time.time() - older_than
-    removed = 0
-    for path in tmp_dir.iterdir():
-        if path.is_file() and path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
-            removed += 1
-    return removed
 
 
 def run_server(settings: Settings, host: str, port: int) -> None:

@@ -34,6 +34,7 @@ from minirelease.releases.models import CompatibilityRun, Release
 from minirelease.releases.service import BUILD_JOB
 from minirelease.releases.state import Action, Status
 from minirelease.releases.transitions import transition
+from minirelease.scratch import ScratchDir
 from minirelease.uow import UnitOfWork
 
 BUILDER = "system:builder"
@@ -43,7 +44,7 @@ TESTER = "system:compatibility"
 @dataclass(frozen=True)
 class ReleaseWorkers:
     store: BlobStore
-    tmp_dir: Path
+    scratch: ScratchDir
     signer: Signer
     engine: Engine  # where compatibility runs' JavaScript runs: engine processes
 
@@ -70,7 +71,7 @@ class ReleaseWorkers:
             limits = validate_package_limits(partner.package_limits)
             release.build_status = "running"
             uow.commit()
-        fd, name = tempfile.mkstemp(dir=self.tmp_dir, suffix=".zip")
+        fd, name = tempfile.mkstemp(dir=self.scratch.path, prefix="build-", suffix=".zip")
         os.close(fd)
         out = Path(name)
         try:

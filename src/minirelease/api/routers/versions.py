@@ -114,7 +114,7 @@ async def upload_version(
         upload = await receive_upload(
             request.headers,
             request.stream(),
-            tmp_dir=settings.tmp_dir,
+            tmp_dir=request.app.state.scratch.path,
             max_bytes=limits.max_upload_bytes,
         )
     except ClientDisconnect:
