@@ -1,15 +1,25 @@
 """Unit of work: one transaction per request or command. Leaving the block without
 ``commit()`` rolls everything back; side effects registered with ``after_commit`` run
 only once the data they describe is durable, and ``on_rollback`` undoes work outside
-the database (files written for an upload that did not commit)."""
+the database (files written for an upload that did not commit).
+
+A rollback that finds the connection gone (the database restarted, or closed an idle
+connection) has nothing left to undo: the database ended the transaction with the
+connection. That is logged, not raised: a request's unit of work exits after its
+response was sent, where an error would only print a traceback for a request that
+went well."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+logger = logging.getLogger(__name__)
 
 
 class UnitOfWork:
@@ -31,7 +41,7 @@ class UnitOfWork:
     ) -> None:
         try:
             if not self._committed:
-                self.session.rollback()
+                self._rollback()
                 for undo in reversed(self._on_rollback):
                     undo()
         finally:
@@ -39,6 +49,18 @@ class UnitOfWork:
         if self._committed and exc_type is None:
             for effect in self._after_commit:
                 effect()
+
+    def _rollback(self) -> None:
+        try:
+            self.session.rollback()
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            logger.warning(
+                "rollback found the database connection closed; the database ended the "
+                "transaction with it (%s)",
+                str(error.orig).strip() or type(error.orig).__name__,
+            )
 
     def commit(self) -> None:
         self.session.commit()
