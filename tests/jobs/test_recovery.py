@@ -87,7 +87,13 @@ def test_a_worker_lost_on_the_last_attempt_fails_the_job_for_good(
     pool.start()
     job = load_job(jobs_db, job_id)
     assert (job.status, job.finished_at) == (JobStatus.FAILED, clock())
-    assert hooked == [(job_id, f"worker {worker} lost during attempt 1: its process is gone")]
+    assert hooked == [
+        (
+            job_id,
+            f"worker {worker} lost during attempt 1: its process is gone"
+            "; no attempts left (1 of 1)",
+        )
+    ]
     time.sleep(0.2)
     assert runs.calls == []
 

@@ -11,6 +11,7 @@ from minirelease.jobs.queue import (
     FailOutcome,
     FailureHook,
     JobQueue,
+    LostJob,
     Reconciled,
     enqueue,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "JobHandler",
     "JobQueue",
     "JobStatus",
+    "LostJob",
     "PermanentJobError",
     "Reconciled",
     "SqlJobQueue",

@@ -85,9 +85,26 @@ class FailOutcome(StrEnum):
 
 
 @dataclass(frozen=True)
+class LostJob:
+    """A running job whose worker was gone, as the reconciler left it."""
+
+    id: str
+    kind: str
+    subject_id: str
+    attempts: int
+    max_attempts: int
+    error: str  # which worker was lost, in which attempt, and how it was noticed
+
+    def describe(self) -> str:
+        return f"job {self.id} ({self.kind} of {self.subject_id})"
+
+
+@dataclass(frozen=True)
 class Reconciled:
-    requeued: tuple[str, ...] = ()
-    failed: tuple[str, ...] = ()
+    requeued: tuple[LostJob, ...] = ()
+    # Out of attempts: each attempt's worker died (a job that kills its worker, a
+    # "poison" job, ends here instead of taking down every restart).
+    failed: tuple[LostJob, ...] = ()
 
 
 class JobQueue(Protocol):

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minirelease.jobs.models import Job, JobStatus
-from minirelease.jobs.queue import FailureHook, Reconciled
+from minirelease.jobs.queue import FailureHook, LostJob, Reconciled
 
 
 def reconcile(
@@ -35,28 +35,32 @@ def reconcile(
         .order_by(Job.id)
         .with_for_update(skip_locked=True)
     ).all()
-    requeued: list[str] = []
-    failed: list[str] = []
+    requeued: list[LostJob] = []
+    failed: list[LostJob] = []
     for job in running:
         expired = job.lease_expires_at is None or job.lease_expires_at <= now
         if not expired and not (job.claimed_by and is_orphaned(job.claimed_by)):
             continue
         reason = "its lease expired" if expired else "its process is gone"
         error = f"worker {job.claimed_by} lost during attempt {job.attempts}: {reason}"
+        out_of_attempts = job.attempts >= job.max_attempts
+        if out_of_attempts:
+            error += f"; no attempts left ({job.attempts} of {job.max_attempts})"
         job.error = error
         job.claimed_by = None
         job.lease_expires_at = None
-        if job.attempts >= job.max_attempts:
+        lost = LostJob(job.id, job.kind, job.subject_id, job.attempts, job.max_attempts, error)
+        if out_of_attempts:
             job.status = JobStatus.FAILED.value
             job.finished_at = now
             hook = hooks[job.kind]
             if hook is not None:
                 hook(session, job, error)
-            failed.append(job.id)
+            failed.append(lost)
         else:
             job.status = JobStatus.QUEUED.value
             job.run_after = now
-            requeued.append(job.id)
+            requeued.append(lost)
     return Reconciled(requeued=tuple(requeued), failed=tuple(failed))
 
 

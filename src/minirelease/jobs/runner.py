@@ -207,10 +207,22 @@ class WorkerPool:
     def reconcile(self) -> None:
         hooks = {kind: handler.on_permanent_failure for kind, handler in self._handlers.items()}
         result = self.queue.reconcile(hooks, self._is_orphaned)
-        for job_id in result.requeued:
-            logger.warning("re-queued job %s: its worker is gone", job_id)
-        for job_id in result.failed:
-            logger.error("job %s failed for good: its worker died on the last attempt", job_id)
+        for lost in result.requeued:
+            logger.warning(
+                "re-queued %s for attempt %d of %d: %s",
+                lost.describe(),
+                lost.attempts + 1,
+                lost.max_attempts,
+                lost.error,
+            )
+        for lost in result.failed:
+            logger.error(
+                "%s failed for good, not run again: the worker of each of its %d attempts "
+                "was lost (last: %s)",
+                lost.describe(),
+                lost.attempts,
+                lost.error,
+            )
         if result.requeued:
             self.notify()
 
