@@ -22,8 +22,9 @@ from minirelease.db import make_engine
 from tests.engines import SHARED_ENGINE
 from tests.factories import Factory
 
-# Fixtures shared across test packages (a live server scenario for concurrency tests).
-pytest_plugins = ["tests.releases.live_scenario"]
+# Fixtures shared across test packages: a live server scenario for concurrency tests, and
+# real server processes for restarts, crashes and engine isolation.
+pytest_plugins = ["tests.releases.live_scenario", "tests.releases.stack"]
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -71,7 +71,13 @@ def serving_in_thread(app: Any) -> Iterator[str]:
 class ServerProcess:
     """``minirelease serve`` on its own database and data directory, output in a log file."""
 
-    def __init__(self, database_url: str, data_dir: Path, log_path: Path) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        data_dir: Path,
+        log_path: Path,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
         self.port = free_port()
         self.base_url = f"http://{HOST}:{self.port}"
         self.log_path = log_path
@@ -79,6 +85,7 @@ class ServerProcess:
             **os.environ,
             "MINIRELEASE_DATABASE_URL": database_url,
             "MINIRELEASE_DATA_DIR": str(data_dir),
+            **(env or {}),
         }
         with open(log_path, "ab") as log:
             self.process = subprocess.Popen(

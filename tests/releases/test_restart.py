@@ -6,120 +6,26 @@ and finishes it exactly once, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx2
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.orm import sessionmaker
 
-from minirelease import migrate
-from minirelease.audit import AuditEvent
-from minirelease.config import Settings
-from minirelease.db import make_engine, make_session_factory
 from minirelease.jobs import Job, JobStatus
 from minirelease.jobs.workerid import WorkerId
 from minirelease.packages.storage import BlobStore
 from minirelease.releases.models import CompatibilityRun, Release
-from tests.factories import Actor, Factory
-from tests.miniprograms.test_versions_api import upload
-from tests.releases.heavy_package import ROOMY_LIMITS, heavy_zip
+from tests.releases.heavy_package import heavy_zip
 from tests.releases.live import ServerProcess, wait_until
+from tests.releases.stack import API, Stack, read
 
-API = "/api/v1"
 # From the second server's start to the finished work; measured at 4 to 9 s (start-up,
 # then about 2.5 s of build or 6 s of compatibility run on one core).
 RECOVERY_TIMEOUT = 30
 
 
-@dataclass
-class Stack:
-    url: str
-    data_dir: Path
-    logs: Path
-    sessions: sessionmaker[Any]
-    developer: Actor
-    mini_program_id: str
-    partner: str
-    servers: list[ServerProcess]
-
-    def serve(self) -> ServerProcess:
-        server = ServerProcess(
-            self.url, self.data_dir, self.logs / f"server{len(self.servers)}.log"
-        )
-        self.servers.append(server)
-        server.wait_ready()
-        return server
-
-    def client(self, server: ServerProcess) -> httpx2.Client:
-        return httpx2.Client(base_url=server.base_url, headers=self.developer.headers, timeout=60)
-
-    def job(self, release_or_run_id: str) -> Job:
-        with self.sessions() as session:
-            jobs = session.scalars(select(Job).where(Job.subject_id == release_or_run_id)).all()
-        assert len(jobs) == 1, jobs
-        return jobs[0]
-
-    def events(self, release_id: str, action: str) -> int:
-        with self.sessions() as session:
-            return int(
-                session.scalar(
-                    select(func.count())
-                    .select_from(AuditEvent)
-                    .where(AuditEvent.target_id == release_id, AuditEvent.action == action)
-                )
-                or 0
-            )
-
-
-@pytest.fixture
-def stack(empty_database_url: str, tmp_path: Path) -> Iterator[Stack]:
-    migrate.upgrade(empty_database_url)
-    engine = make_engine(empty_database_url)
-    sessions = make_session_factory(engine)
-    data_dir = tmp_path / "data"
-    factory = Factory(sessions, Settings(data_dir=data_dir, database_url=empty_database_url))
-    workspace, owner = factory.workspace()
-    mp = factory.mini_program(workspace, owner)
-    partner = factory.partner_app(package_limits=dict(ROOMY_LIMITS))
-    built = Stack(
-        url=empty_database_url,
-        data_dir=data_dir,
-        logs=tmp_path,
-        sessions=sessions,
-        developer=factory.member(workspace, "developer", mini_programs=(mp,)),
-        mini_program_id=mp.id,
-        partner=partner.code,
-        servers=[],
-    )
-    try:
-        yield built
-    finally:
-        for server in built.servers:
-            server.stop()
-        engine.dispose()
-
-
-def _release(client: httpx2.Client, stack: Stack, package: bytes) -> str:
-    sender: Any = client  # upload() is written for TestClient, an httpx2.Client too
-    uploaded = upload(sender, stack.mini_program_id, package, {}, version="1.0.0")
-    assert uploaded.status_code == 201, uploaded.text
-    created = client.post(
-        f"{API}/mini-programs/{stack.mini_program_id}/releases",
-        json={"version": "1.0.0", "partner_app": stack.partner},
-    )
-    assert created.status_code == 201, created.text
-    return str(created.json()["id"])
-
-
 def _read(client: httpx2.Client, release_id: str) -> dict[str, Any]:
-    response = client.get(f"{API}/releases/{release_id}")
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
+    return read(client, f"/releases/{release_id}")
 
 
 def _kill_while_running(stack: Stack, server: ServerProcess, subject_id: str) -> Job:
@@ -143,7 +49,7 @@ def _kill_while_running(stack: Stack, server: ServerProcess, subject_id: str) ->
 def test_a_build_killed_mid_way_is_finished_once_by_the_next_server(stack: Stack) -> None:
     first = stack.serve()
     with stack.client(first) as client:
-        release_id = _release(client, stack, heavy_zip(modules=4900, blocks_per_module=115))
+        release_id = stack.release(client, heavy_zip(modules=4900, blocks_per_module=115))
         wait_until(lambda: _read(client, release_id)["build"]["status"] == "running", timeout=30)
     _kill_while_running(stack, first, release_id)
     with stack.sessions() as session:
@@ -184,7 +90,7 @@ def test_a_compatibility_run_killed_mid_way_is_finished_once_by_the_next_server(
 ) -> None:
     first = stack.serve()
     with stack.client(first) as client:
-        release_id = _release(client, stack, heavy_zip(modules=4000, blocks_per_module=20))
+        release_id = stack.release(client, heavy_zip(modules=4000, blocks_per_module=20))
         wait_until(lambda: _read(client, release_id)["status"] == "awaiting_test", timeout=30)
         started = client.post(f"{API}/releases/{release_id}/compatibility-runs")
         assert started.status_code == 202, started.text
