@@ -102,7 +102,9 @@ class CompatibilityRun(Base):
     cells_done: Mapped[int] = mapped_column(default=0)
     cells_total: Mapped[int] = mapped_column(default=0)
     matrix: Mapped[dict[str, Any]]
-    report: Mapped[dict[str, Any] | None]
+    # Deferred, like the page: a report runs to megabytes (each finding lists its cells),
+    # and reading a release, its progress or its summary must not parse it.
+    report: Mapped[dict[str, Any] | None] = mapped_column(deferred=True)
     summary: Mapped[dict[str, Any] | None]
     report_html: Mapped[str | None] = mapped_column(Text, deferred=True)
     error: Mapped[str | None] = mapped_column(String(2000))
