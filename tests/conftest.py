@@ -19,7 +19,7 @@ from minirelease import migrate
 from minirelease.api.app import create_app
 from minirelease.config import Settings
 from minirelease.db import make_engine
-from tests.engines import SHARED_ENGINE
+from tests.engines import SHARED_LAB, close_shared
 from tests.factories import Factory
 
 # Fixtures shared across test packages: a live server scenario for concurrency tests, and
@@ -120,9 +120,7 @@ def settings(tmp_path: Path, engine: Engine) -> Settings:
 
 @pytest.fixture
 def client(settings: Settings, session_factory: sessionmaker[Any]) -> Iterator[TestClient]:
-    app = create_app(
-        settings, session_factory=session_factory, run_jobs=False, engine=SHARED_ENGINE
-    )
+    app = create_app(settings, session_factory=session_factory, run_jobs=False, lab=SHARED_LAB)
     with TestClient(app, raise_server_exceptions=True) as test_client:
         yield test_client
 
@@ -133,4 +131,4 @@ def factory(session_factory: sessionmaker[Any], settings: Settings) -> Factory:
 
 
 def pytest_sessionfinish() -> None:
-    SHARED_ENGINE.close()
+    close_shared()

@@ -1,9 +1,17 @@
-"""One pool of real engine processes for the whole test session: starting a process costs
-about 0.3 s, and hundreds of tests run JavaScript. tests/conftest.py closes it at the end;
-tests about the pool itself (crashes, limits, recycling) make pools of their own."""
+"""Real lab and engine processes shared by the whole test session: starting a process
+costs about half a second, and hundreds of tests run compatibility runs or JavaScript.
+tests/conftest.py closes them at the end; tests about the processes themselves (crashes,
+limits, recycling) make their own."""
 
 from __future__ import annotations
 
+from minirelease.compat.lab import CompatibilityLab
 from minirelease.compat.runtime import EnginePool
 
 SHARED_ENGINE = EnginePool(2)
+SHARED_LAB = CompatibilityLab(2)
+
+
+def close_shared() -> None:
+    SHARED_LAB.close()
+    SHARED_ENGINE.close()

@@ -20,7 +20,7 @@ from minirelease.api.deps import DbSession
 from minirelease.config import Settings
 from minirelease.db import make_engine, make_session_factory
 from minirelease.uow import UnitOfWork
-from tests.engines import SHARED_ENGINE
+from tests.engines import SHARED_LAB
 
 # Only PostgreSQL closes a client's connection from its side; SQLite is a file.
 pytestmark = pytest.mark.parametrize("empty_database_url", ["postgresql"], indirect=True)
@@ -72,7 +72,7 @@ def test_a_request_whose_connection_closed_after_its_query_ends_cleanly(
 ) -> None:
     migrate.upgrade(empty_database_url)
     settings = Settings(data_dir=tmp_path / "data", database_url=empty_database_url)
-    app = create_app(settings, make_session_factory(postgres), run_jobs=False, engine=SHARED_ENGINE)
+    app = create_app(settings, make_session_factory(postgres), run_jobs=False, lab=SHARED_LAB)
 
     # Stands in for PostgreSQL closing the connection while the response goes out.
     @app.get("/closes-its-connection")

@@ -6,7 +6,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from minirelease.compat.runtime.limits import MIB, ProcessLimits
+from minirelease.compat.child_process import MIB
+from minirelease.compat.lab import LAB_MEMORY_BYTES, LAB_TIMEOUT_SECONDS
+from minirelease.compat.process_pool import ProcessLimits
+from minirelease.compat.runtime.limits import ENGINE_MEMORY_BYTES
 
 
 @dataclass(frozen=True)
@@ -20,9 +23,14 @@ class Settings:
     # Run build and compatibility jobs on worker threads inside the API process.
     run_jobs: bool = True
     job_threads: int = 2
-    # The engine processes that run compatibility runs' JavaScript (one per job thread at
-    # most): memory, time and reuse, enforced from outside them.
-    engine_limits: ProcessLimits = field(default_factory=ProcessLimits)
+    # Compatibility runs go to lab processes (one per job thread at most), whose smoke
+    # tests go to engine processes: memory and reuse of each, enforced from outside them,
+    # and how long a whole run may take.
+    lab_limits: ProcessLimits = field(default_factory=lambda: ProcessLimits(LAB_MEMORY_BYTES))
+    lab_timeout_seconds: float = LAB_TIMEOUT_SECONDS
+    # CPU priority of the lab's processes: idle (launches first), low or normal.
+    lab_priority: str = "idle"
+    engine_limits: ProcessLimits = field(default_factory=lambda: ProcessLimits(ENGINE_MEMORY_BYTES))
     # Seconds between checks for grayscales past their partner app's deadline.
     deadline_check_seconds: float = 60.0
     # Seconds between evaluations of ramp plans and their health gates.
@@ -56,6 +64,12 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         signing_key_pem=env.get("MINIRELEASE_SIGNING_KEY") or None,
         run_jobs=env.get("MINIRELEASE_RUN_JOBS", "1") not in ("0", "false", "no"),
         job_threads=int(env.get("MINIRELEASE_JOB_THREADS", "2")),
+        lab_limits=ProcessLimits(
+            memory_bytes=int(env.get("MINIRELEASE_LAB_MEMORY_MB", "2048")) * MIB,
+            runs_per_process=int(env.get("MINIRELEASE_LAB_RUNS_PER_PROCESS", "50")),
+        ),
+        lab_timeout_seconds=float(env.get("MINIRELEASE_LAB_TIMEOUT_SECONDS", "900")),
+        lab_priority=env.get("MINIRELEASE_LAB_PRIORITY", "idle"),
         engine_limits=ProcessLimits(
             memory_bytes=int(env.get("MINIRELEASE_ENGINE_MEMORY_MB", "1024")) * MIB,
             runs_per_process=int(env.get("MINIRELEASE_ENGINE_RUNS_PER_PROCESS", "100")),

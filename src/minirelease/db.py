@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
@@ -42,6 +43,18 @@ class Base(DeclarativeBase):
     type_annotation_map = {dt.datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
 
 
+class RawJSON(str):
+    """JSON text already encoded elsewhere (a compatibility report, made in the lab's
+    process), stored in a JSON column as it is: re-encoding megabytes in the server would
+    hold its interpreter while launches wait."""
+
+
+def to_json(value: Any) -> str:
+    """The JSON columns' encoder: ``json.dumps``, as SQLAlchemy's default, but a
+    ``RawJSON`` goes through unchanged."""
+    return str(value) if isinstance(value, RawJSON) else json.dumps(value)
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -49,6 +62,7 @@ def utcnow() -> dt.datetime:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    kwargs.setdefault("json_serializer", to_json)
     if url.startswith("sqlite"):
         connect_args = {"check_same_thread": False, **kwargs.pop("connect_args", {})}
         engine = create_engine(url, connect_args=connect_args, **kwargs)

@@ -15,16 +15,14 @@ from sqlalchemy.orm import sessionmaker
 
 from minirelease.api.app import create_app
 from minirelease.config import Settings
-from tests.engines import SHARED_ENGINE
+from tests.engines import SHARED_LAB
 
 
 @pytest.fixture(scope="session")
 def shared_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
     data_dir = tmp_path_factory.mktemp("shared-app")
     placeholder = Settings(data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'unused.db'}")
-    return create_app(
-        placeholder, session_factory=sessionmaker(), run_jobs=False, engine=SHARED_ENGINE
-    )
+    return create_app(placeholder, session_factory=sessionmaker(), run_jobs=False, lab=SHARED_LAB)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from minirelease.compat.runtime.frames import (
+from minirelease.compat.frames import (
     MAX_FRAME_BYTES,
     FrameError,
     FrameReader,

@@ -19,7 +19,7 @@ from minirelease.api.app import create_app
 from minirelease.config import Settings
 from minirelease.db import make_engine, make_session_factory
 from minirelease.jobs import WorkerPool
-from tests.engines import SHARED_ENGINE
+from tests.engines import SHARED_LAB
 from tests.factories import Factory
 from tests.releases.concurrency import (
     Call,
@@ -83,7 +83,7 @@ def live(empty_database_url: str, tmp_path: Path) -> Iterator[LiveScenario]:
     engine = make_engine(empty_database_url)
     sessions = make_session_factory(engine)
     settings = Settings(data_dir=tmp_path / "data", database_url=empty_database_url)
-    app = create_app(settings, sessions, run_jobs=False, engine=SHARED_ENGINE)
+    app = create_app(settings, sessions, run_jobs=False, lab=SHARED_LAB)
     factory = Factory(sessions, settings)
     try:
         with (

@@ -3,8 +3,9 @@
 The app owns the platform signing key, the in-memory rollout snapshot that launches and
 manifests are answered from, and, unless told not to, the pool of worker threads that
 runs builds and compatibility runs and the periodic deadline check; they start and stop
-with it. The worker pool owns the engine processes that compatibility runs' JavaScript
-runs in (this process never loads the engine), unless one is given to share."""
+with it. The worker pool owns the compatibility lab's processes, where compatibility runs
+run (this process never parses a package's code nor loads the JavaScript engine), unless
+a lab is given to share."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from minirelease.api.launch_bodies import LaunchBodies
 from minirelease.api.routers import ROUTERS
 from minirelease.api.routers.launch import install_launch_route
 from minirelease.build.signing import load_or_create_signing_key
-from minirelease.compat.runtime import Engine, EnginePool
+from minirelease.compat.lab import CompatibilityLab
 from minirelease.config import Settings
 from minirelease.db import make_engine, make_session_factory
 from minirelease.jobs import WorkerPool
@@ -44,13 +45,21 @@ def create_app(
     session_factory: sessionmaker[Any] | None = None,
     *,
     run_jobs: bool | None = None,
-    engine: Engine | None = None,
+    lab: CompatibilityLab | None = None,
 ) -> FastAPI:
     settings.ensure_dirs()
     if session_factory is None:
         session_factory = make_session_factory(make_engine(settings.database_url))
     signer = load_or_create_signing_key(settings.data_dir, settings.signing_key_pem)
-    engines = EnginePool(settings.job_threads, settings.engine_limits) if engine is None else None
+    own_lab = lab is None
+    if lab is None:
+        lab = CompatibilityLab(
+            settings.job_threads,
+            settings.lab_limits,
+            timeout_seconds=settings.lab_timeout_seconds,
+            engine_limits=settings.engine_limits,
+            priority=settings.lab_priority,
+        )
     # Uploads being received and packages being built: this process's own directory,
     # swept of what killed processes left when it is made.
     scratch = ScratchDir(settings.tmp_dir)
@@ -58,13 +67,13 @@ def create_app(
         store=BlobStore(settings.blob_dir),
         scratch=scratch,
         signer=signer,
-        engine=engine or engines,
+        lab=lab,
     )
     pool = WorkerPool(
         session_factory,
         workers.handlers(),
         threads=settings.job_threads,
-        owns=(engines,) if engines else (),
+        owns=(lab,) if own_lab else (),
     )
     start_pool = settings.run_jobs if run_jobs is None else run_jobs
     deadlines = Periodic(
@@ -101,7 +110,7 @@ def create_app(
             if start_pool:
                 await anyio.to_thread.run_sync(ramps.stop)
                 await anyio.to_thread.run_sync(deadlines.stop)
-            # Also when jobs ran only through run_pending: it closes the engine processes.
+            # Also when jobs ran only through run_pending: it closes the lab's processes.
             await anyio.to_thread.run_sync(pool.stop)
             await anyio.to_thread.run_sync(rollout.stop)
             scratch.close()

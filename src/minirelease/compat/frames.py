@@ -1,7 +1,7 @@
-"""The wire between the job and an engine process: each message is a 4-byte big-endian
-length, then that many bytes of UTF-8 JSON. Requests go down the child's stdin, answers
-come up its stdout. JSON, not pickle: the answering process runs untrusted code, and
-reading its answer must never execute anything."""
+"""The wire between the job and the lab's child processes: each message is a 4-byte
+big-endian length, then that many bytes of UTF-8 JSON. Requests go down the child's
+stdin, answers come up its stdout. JSON, not pickle: the answering process handles
+untrusted code, and reading its answer must never execute anything."""
 
 from __future__ import annotations
 

@@ -39,6 +39,16 @@ class BuiltPackage:
             )
 
     @classmethod
+    def from_build(cls, built: Path, uploaded: Path) -> BuiltPackage:
+        """The built package's sizes with the uploaded text of each file it kept: findings
+        then point at the lines the developer wrote, not into minified code (same calls,
+        same URLs)."""
+        package = cls.from_zip(built)
+        source = cls.from_zip(uploaded)
+        files = {path: source.files.get(path, data) for path, data in package.files.items()}
+        return cls(files=files, compressed_sizes=package.compressed_sizes)
+
+    @classmethod
     def from_files(cls, files: Mapping[str, bytes]) -> BuiltPackage:
         """A package from its files, sized as the build's zip would store them (raw deflate
         at the build's level is exactly what a zip entry holds)."""

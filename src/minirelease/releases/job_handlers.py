@@ -1,7 +1,8 @@
 """The background work of a release: building its package and running its compatibility
-step. Both are idempotent (a job may run again after a crash): each reads its inputs in
-one transaction, works outside any transaction, and records the outcome in another only
-if the release still wants that result (same build number, same status)."""
+step (in the compatibility lab's processes). Both are idempotent (a job may run again
+after a crash): each reads its inputs in one transaction, works outside any transaction,
+and records the outcome in another only if the release still wants that result (same
+build number, same status)."""
 
 from __future__ import annotations
 
@@ -11,17 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from minirelease.build.config import BuildConfiguration
 from minirelease.build.package import build_package
 from minirelease.build.signing import Signer
-from minirelease.compat.matrix import Matrix
-from minirelease.compat.package import BuiltPackage
-from minirelease.compat.run import run_compatibility
-from minirelease.compat.runtime import Engine
-from minirelease.db import utcnow
+from minirelease.compat.lab import CompatibilityLab, LabRun
+from minirelease.db import RawJSON, utcnow
 from minirelease.errors import PackageInvalid
 from minirelease.jobs import Job, JobContext, JobHandler
 from minirelease.miniprograms.models import MiniProgram, Version
@@ -46,7 +44,7 @@ class ReleaseWorkers:
     store: BlobStore
     scratch: ScratchDir
     signer: Signer
-    engine: Engine  # where compatibility runs' JavaScript runs: engine processes
+    lab: CompatibilityLab  # where compatibility runs run: processes apart from this one
 
     def handlers(self) -> dict[str, JobHandler]:
         return {
@@ -137,35 +135,38 @@ class ReleaseWorkers:
             version = uow.session.get(Version, release.version_id)
             assert partner is not None and mp is not None and version is not None
             assert release.build_sha256
-            package_path = self.store.path(release.build_sha256)
-            source_path = self.store.path(version.package_sha256)
-            inputs: dict[str, Any] = {
-                "run_id": run.id,
-                "package_sha256": release.build_sha256,
-                "partner_app": partner.code,
-                "profile": partner.capability_profile,
-                "limits": validate_package_limits(partner.package_limits),
-                "server_domains": list(mp.server_domains),
-                "h5_domains": list(mp.h5_domains),
-                "matrix": Matrix.from_json(run.matrix),
-                "previous_report": _previous_report(uow.session, run),
-            }
+            lab_run = LabRun(
+                run_id=run.id,
+                package_path=self.store.path(release.build_sha256),
+                source_path=self.store.path(version.package_sha256),
+                package_sha256=release.build_sha256,
+                partner_app=partner.code,
+                profile=partner.capability_profile,
+                limits=validate_package_limits(partner.package_limits),
+                matrix=run.matrix,
+                out_dir=self.scratch.path,
+                server_domains=list(mp.server_domains),
+                h5_domains=list(mp.h5_domains),
+                previous_report_path=self._previous_report(uow.session, run),
+            )
             run.status = "running"
             run.cells_done = 0
             uow.commit()
-        package = _with_source_text(package_path, source_path)
-        progress = ProgressWriter(ctx.session_factory, ctx.subject_id)
-        result = run_compatibility(package, progress=progress, engine=self.engine, **inputs)
-        html = result.html()
+        # In the lab's processes: this one only waits, and records the cells done.
+        try:
+            result = self.lab.run(lab_run, progress=ProgressWriter(ctx.session_factory, run.id))
+        finally:
+            if lab_run.previous_report_path is not None:
+                lab_run.previous_report_path.unlink(missing_ok=True)
         with UnitOfWork(ctx.session_factory) as uow:
             found = _current_run(uow.session, ctx.subject_id, lock=True)
             if found is None:
                 return
             run, release = found
             run.status = "finished"
-            run.report = result.report
-            run.summary = result.report["summary"]
-            run.report_html = html
+            run.report = RawJSON(result.report_json)
+            run.summary = result.summary
+            run.report_html = result.html
             run.cells_done = run.cells_total
             run.finished_at = utcnow()
             _transition_system(
@@ -177,6 +178,26 @@ class ReleaseWorkers:
                 details={"run_id": run.id, "result": run.summary.get("status")},
             )
             uow.commit()
+
+    def _previous_report(self, session: Session, run: CompatibilityRun) -> Path | None:
+        """The report of the last run of the same release that finished before this one
+        (ids grow with time), which the new report is compared with: its JSON text as
+        stored, in a file for the lab."""
+        text = session.scalar(
+            select(cast(CompatibilityRun.report, Text))
+            .where(
+                CompatibilityRun.release_id == run.release_id,
+                CompatibilityRun.id < run.id,
+                CompatibilityRun.status == "finished",
+            )
+            .order_by(CompatibilityRun.id.desc())
+            .limit(1)
+        )
+        if text is None:
+            return None
+        path = self.scratch.path / f"{run.id}.previous.json"
+        path.write_text(text, encoding="utf-8")
+        return path
 
     def test_gave_up(self, session: Session, job: Job, error: str) -> None:
         found = _current_run(session, job.subject_id)
@@ -193,30 +214,6 @@ class ReleaseWorkers:
                 {},
                 details={"run_id": run.id, "result": "error"},
             )
-
-
-def _with_source_text(package_path: Path, source_path: Path) -> BuiltPackage:
-    """The built package's sizes with the uploaded text of each file it kept: findings then
-    point at the lines the developer wrote, not into minified code (same calls, same URLs)."""
-    built = BuiltPackage.from_zip(package_path)
-    source = BuiltPackage.from_zip(source_path)
-    files = {path: source.files.get(path, data) for path, data in built.files.items()}
-    return BuiltPackage(files=files, compressed_sizes=built.compressed_sizes)
-
-
-def _previous_report(session: Session, run: CompatibilityRun) -> dict[str, Any] | None:
-    """The report of the last run of the same release that finished before this one (ids
-    grow with time), which the new report is compared with."""
-    return session.scalar(
-        select(CompatibilityRun.report)
-        .where(
-            CompatibilityRun.release_id == run.release_id,
-            CompatibilityRun.id < run.id,
-            CompatibilityRun.status == "finished",
-        )
-        .order_by(CompatibilityRun.id.desc())
-        .limit(1)
-    )
 
 
 def _current_build(

@@ -13,16 +13,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from minirelease.compat.child_process import MIB
 from minirelease.compat.model import Finding
-from minirelease.compat.runtime import (
-    EnginePool,
-    EnginePoolClosed,
-    EngineStopped,
-    Network,
-    ProcessLimits,
-    run_smoke,
-)
-from minirelease.compat.runtime.limits import MIB
+from minirelease.compat.process_pool import PoolClosed, ProcessLimits
+from minirelease.compat.runtime import EnginePool, EngineStopped, Network, run_smoke
 from minirelease.compat.runtime.scripts import Scripts
 from tests.compat.runtime.programs import WIFI
 
@@ -40,7 +34,7 @@ THROW = b"App({ onLaunch() {\n  throw new Error('boom');\n} });\n"
 
 @pytest.fixture
 def pool() -> Iterator[EnginePool]:
-    engines = EnginePool(1, ProcessLimits(memory_bytes=384 * MIB, grace_seconds=2))
+    engines = EnginePool(1, ProcessLimits(memory_bytes=384 * MIB), grace_seconds=2)
     yield engines
     engines.close()
 
@@ -103,7 +97,7 @@ def test_a_process_that_stops_answering_is_killed_at_the_budget_plus_grace(
 
 
 def test_a_process_is_reused_then_replaced_after_its_runs() -> None:
-    engines = EnginePool(1, ProcessLimits(runs_per_process=2))
+    engines = EnginePool(1, ProcessLimits(1024 * MIB, runs_per_process=2))
     try:
         seen = []
         for _ in range(3):
@@ -133,8 +127,8 @@ def test_closing_the_pool_interrupts_a_run_and_refuses_the_next(pool: EnginePool
     time.sleep(0.2)
     pool.close()
     worker.join(10)
-    assert [type(error) for error in outcome] == [EnginePoolClosed]
-    with pytest.raises(EnginePoolClosed):
+    assert [type(error) for error in outcome] == [PoolClosed]
+    with pytest.raises(PoolClosed):
         smoke(pool, THROW)
 
 

@@ -5,9 +5,8 @@ processes of an ``EnginePool`` (issue 14), never in the process that asks.
 ``run_smoke`` runs one cell; ``runtime_rules`` adapts it to the analyzer."""
 
 from minirelease.compat.model import RUNTIME_CRASHED, RUNTIME_RULE_IDS
-from minirelease.compat.runtime.limits import ProcessLimits
 from minirelease.compat.runtime.network import Network
-from minirelease.compat.runtime.pool import EnginePool, EnginePoolClosed, EngineStopped
+from minirelease.compat.runtime.pool import EnginePool, EngineStopped
 from minirelease.compat.runtime.rules import runtime_rules
 from minirelease.compat.runtime.smoke import Engine, run_smoke
 
@@ -16,10 +15,8 @@ __all__ = [
     "RUNTIME_RULE_IDS",
     "Engine",
     "EnginePool",
-    "EnginePoolClosed",
     "EngineStopped",
     "Network",
-    "ProcessLimits",
     "run_smoke",
     "runtime_rules",
 ]

@@ -8,32 +8,21 @@ else and used from this one thread, as mini-racer documents."""
 
 from __future__ import annotations
 
-import os
-import resource
-import signal
 import sys
-import threading
-import time
 import traceback
 from typing import Any, BinaryIO
 
+from minirelease.compat.child_main import detach, exit_with_parent, protocol_channel
+from minirelease.compat.frames import encode, read_frame
 from minirelease.compat.runtime.engine import run_engine, start_engine
-from minirelease.compat.runtime.frames import encode, read_frame
 from minirelease.compat.runtime.network import Network
-
-_PARENT_CHECK_SECONDS = 1.0
 
 
 def main() -> int:
-    # The protocol owns the real stdout; a stray print (ours or a library's) goes to stderr.
-    answers = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)
-    # The pool stops a child by closing its stdin, or kills it; a Ctrl-C meant for the
-    # server must not print a traceback here. A crash leaves no core file behind.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    answers = protocol_channel()
+    detach()
     start_engine()
-    _exit_with(os.getppid())
+    exit_with_parent()
     serve(sys.stdin.buffer, answers)
     return 0
 
@@ -64,18 +53,6 @@ def _run(scripts: dict[str, str], request: dict[str, Any]) -> dict[str, Any]:
         memory_limit_bytes=int(request["memory_limit_bytes"]),
     )
     return run.to_json()
-
-
-def _exit_with(parent: int) -> None:
-    """Leave when the pool's process is gone (killed with SIGKILL, it closes no pipe while
-    this process is still inside a run)."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(_PARENT_CHECK_SECONDS)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 if __name__ == "__main__":

@@ -1,33 +1,34 @@
-"""The engine processes of a job runner: at most ``size`` at once, started when first
-needed, each answering one run at a time and replaced after ``runs_per_process`` runs or
-as soon as it crashes, hangs or outgrows its memory. The process that owns the pool never
-loads the engine, so nothing a package's JavaScript does to V8 can take it down.
+"""The engine processes a compatibility run's smoke tests go to (``child.py``), so that
+nothing a package's JavaScript does to V8 can take down the process that asked: a crash,
+a hang or runaway memory ends that engine process only.
 
 ``run`` returns the engine's ``EngineRun``, or raises ``EngineStopped`` saying why there
-is none; the smoke test reports that as ``runtime-crashed`` for the cells concerned. Once
-the pool is closing (its job runner stops), ``run`` raises ``EnginePoolClosed`` instead:
-the job is interrupted, not its package at fault."""
+is none; the smoke test reports that as ``runtime-crashed`` for the cells concerned. A
+process is sent a package's scripts once, then only runs that name them."""
 
 from __future__ import annotations
 
 import logging
-import threading
+import sys
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Final
 
-from minirelease.compat.runtime.limits import HEAP_LIMIT_BYTES, ProcessLimits
+from minirelease.compat.child_process import ProcessStopped
+from minirelease.compat.process_pool import PoolClosed, ProcessLimits, ProcessPool
+from minirelease.compat.runtime.limits import ENGINE_MEMORY_BYTES, GRACE_SECONDS, HEAP_LIMIT_BYTES
 from minirelease.compat.runtime.network import Network
-from minirelease.compat.runtime.process import COMMAND, EngineProcess, EngineStopped
 from minirelease.compat.runtime.results import EngineRun, MalformedRun
 from minirelease.compat.runtime.scripts import Scripts
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["EnginePool", "EnginePoolClosed", "EngineStopped"]
+COMMAND: Final = (sys.executable, "-m", "minirelease.compat.runtime.child")
+
+__all__ = ["EnginePool", "EngineStopped", "PoolClosed"]
 
 
-class EnginePoolClosed(Exception):
-    """The pool was closed: no engine run can start or finish."""
+class EngineStopped(ProcessStopped):
+    """The engine process went down (or was stopped) instead of answering a run."""
 
 
 class EnginePool:
@@ -36,17 +37,14 @@ class EnginePool:
         size: int,
         limits: ProcessLimits | None = None,
         *,
+        grace_seconds: float = GRACE_SECONDS,
         command: Sequence[str] = COMMAND,
     ) -> None:
-        if size < 1:
-            raise ValueError("an engine pool needs at least one process")
-        self.limits = limits or ProcessLimits()
-        self._command = tuple(command)
-        self._slots = threading.BoundedSemaphore(size)
-        self._lock = threading.Lock()
-        self._idle: list[EngineProcess] = []
-        self._live: set[EngineProcess] = set()
-        self._closed = False
+        if grace_seconds <= 0:
+            raise ValueError("grace_seconds must be positive")
+        self.limits = limits or ProcessLimits(ENGINE_MEMORY_BYTES)
+        self.grace_seconds = grace_seconds
+        self._processes = ProcessPool(size, command, self.limits)
 
     def run(
         self,
@@ -66,7 +64,7 @@ class EnginePool:
             "time_budget_ms": time_budget_ms,
             "memory_limit_bytes": heap_limit_bytes,
         }
-        timeout = time_budget_ms / 1000 + self.limits.grace_seconds
+        timeout = time_budget_ms / 1000 + self.grace_seconds
         try:
             return self._ask(scripts, request, timeout)
         except EngineStopped as stopped:
@@ -83,73 +81,26 @@ class EnginePool:
                 raise
 
     def close(self) -> None:
-        """Stop every engine process, busy or idle; ``run`` raises ``EnginePoolClosed``
-        from then on, and in the runs under way."""
-        with self._lock:
-            self._closed = True
-            idle, self._idle = self._idle, []
-            busy = self._live - set(idle)
-            self._live.clear()
-        for process in idle:
-            process.close()
-        for process in busy:  # a job still inside a run gets EnginePoolClosed
-            process.interrupt()
+        """Stop every engine process, busy or idle; runs raise ``PoolClosed`` from then
+        on, the ones under way too."""
+        self._processes.close()
 
     @property
     def pids(self) -> list[int]:
-        with self._lock:
-            return sorted(process.pid for process in self._live)
+        return self._processes.pids
 
     def _ask(self, scripts: Scripts, request: dict[str, Any], timeout: float) -> EngineRun:
-        with self._slots:
-            process = self._take()
-            message = dict(request)
-            if process.scripts_key != scripts.key:
-                message["scripts"] = dict(scripts.sources)
+        with self._processes.process() as engine:
+            if engine.loaded != scripts.key:
+                request = {**request, "scripts": dict(scripts.sources)}
             try:
-                answer = process.ask(
-                    message, timeout=timeout, memory_bytes=self.limits.memory_bytes
-                )
-                run = _run_of(answer)
-            except EngineStopped as stopped:
-                self._forget(process)
-                if self._closed:  # killed by close(), not by what it was running
-                    raise EnginePoolClosed from None
-                logger.warning("engine process %d: %s", process.pid, stopped.reason)
-                raise
-            except Exception:
-                self._forget(process)
-                process.kill()
-                raise
-            process.scripts_key = scripts.key
-            process.runs += 1
-            self._give_back(process)
+                answer = engine.ask(request, timeout=timeout, memory_bytes=self.limits.memory_bytes)
+            except ProcessStopped as stopped:
+                logger.warning("engine process %d: %s", engine.pid, stopped.reason)
+                raise EngineStopped(stopped.reason, limit=stopped.limit) from None
+            run = _run_of(answer)
+            engine.loaded = scripts.key
             return run
-
-    def _take(self) -> EngineProcess:
-        with self._lock:
-            if self._closed:
-                raise EnginePoolClosed
-            if self._idle:
-                return self._idle.pop()
-        process = EngineProcess(self._command)
-        with self._lock:
-            self._live.add(process)
-        return process
-
-    def _give_back(self, process: EngineProcess) -> None:
-        with self._lock:
-            keep = not self._closed and process.runs < self.limits.runs_per_process
-            if keep:
-                self._idle.append(process)
-            else:
-                self._live.discard(process)
-        if not keep:
-            process.close()
-
-    def _forget(self, process: EngineProcess) -> None:
-        with self._lock:
-            self._live.discard(process)
 
 
 def _run_of(answer: Any) -> EngineRun:

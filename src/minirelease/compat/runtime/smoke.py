@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final, Protocol
 
+from minirelease.compat.child_process import MIB
 from minirelease.compat.model import (
     JSAPI_UNSUPPORTED,
     OFFLINE_CRASH,
@@ -18,9 +19,9 @@ from minirelease.compat.model import (
     UNHANDLED_REJECTION,
     Finding,
 )
-from minirelease.compat.runtime.limits import DEFAULT_TIME_BUDGET_MS, HEAP_LIMIT_BYTES, MIB
+from minirelease.compat.runtime.limits import DEFAULT_TIME_BUDGET_MS, HEAP_LIMIT_BYTES
 from minirelease.compat.runtime.network import REFERENCE_NETWORK, Network
-from minirelease.compat.runtime.process import EngineStopped
+from minirelease.compat.runtime.pool import EngineStopped
 from minirelease.compat.runtime.results import EngineRun, Event
 from minirelease.compat.runtime.scripts import Scripts, scripts_of
 
