@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 
 from benchmarks import manifest_rebuild, resolver_speed
@@ -65,11 +66,16 @@ def seeded_database(data_dir: Path, programs: int) -> str:
     return url
 
 
-def serve(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = os.environ | {
+def serve(
+    url: str, data_dir: Path, port: int, env: Mapping[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """`minirelease serve` on the seeded database; without jobs unless ``env`` says."""
+    env = {
+        **os.environ,
         "MINIRELEASE_DATABASE_URL": url,
         "MINIRELEASE_DATA_DIR": str(data_dir),
         "MINIRELEASE_RUN_JOBS": "0",
+        **(env or {}),
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "minirelease.cli.main", "serve", "--port", str(port)],

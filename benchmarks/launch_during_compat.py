@@ -36,29 +36,6 @@ ROOMY = {"main_package_bytes": 64 << 20, "subpackage_bytes": 64 << 20, "total_by
 RUNS_AT_ONCE = 2
 
 
-def serve_with_jobs(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = os.environ | {
-        "MINIRELEASE_DATABASE_URL": url,
-        "MINIRELEASE_DATA_DIR": str(data_dir),
-        "MINIRELEASE_JOB_THREADS": str(RUNS_AT_ONCE),
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "minirelease.cli.main", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx2.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return server
-        except httpx2.TransportError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("the server did not start within 60 s")
-
-
 def admin_token(url: str, data_dir: Path) -> str:
     env = os.environ | {"MINIRELEASE_DATABASE_URL": url, "MINIRELEASE_DATA_DIR": str(data_dir)}
     command = [sys.executable, "-m", "minirelease.cli.main", "admin", "create-user"]
@@ -181,7 +158,8 @@ def main() -> None:
         script = data_dir / "launch.lua"
         script.write_text(launch._WRK_SCRIPT)
         port = launch.free_port()
-        server = serve_with_jobs(url, data_dir, port)
+        jobs = {"MINIRELEASE_RUN_JOBS": "1", "MINIRELEASE_JOB_THREADS": str(RUNS_AT_ONCE)}
+        server = launch.serve(url, data_dir, port, jobs)
         base = f"http://127.0.0.1:{port}"
         headers = {"Authorization": f"Bearer {token}"}
         try:

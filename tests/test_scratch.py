@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from minirelease.scratch import ScratchDir, sweep
+from minirelease.scratch import ScratchDir, sweep, temporary_files
 
 HOLDER = """
 import sys, time
@@ -52,7 +52,7 @@ def test_a_process_does_not_sweep_its_own_directory(tmp_path: Path) -> None:
     scratch = ScratchDir(tmp_path)
     (scratch.path / "build-1.zip").write_bytes(b"x")
     assert sweep(tmp_path) == 0
-    assert (scratch.path / "build-1.zip").exists()
+    assert temporary_files(tmp_path) == [scratch.path / "build-1.zip"]  # not the locks
     scratch.close()
 
 

@@ -73,6 +73,18 @@ class ScratchDir:
         self.close()
 
 
+def temporary_files(root: Path) -> list[Path]:
+    """Every file under ``root`` that an upload or a build left, whoever its owner: not
+    the lock files that say who owns what."""
+    if not root.is_dir():
+        return []
+    return sorted(
+        path
+        for path in root.rglob("*")
+        if path.is_file() and path.name not in (_SWEEP_LOCK, _OWNER)
+    )
+
+
 def sweep(root: Path, *, loose_older_than: float = STALE_LOOSE_SECONDS) -> int:
     """Remove what dead processes left under ``root``; returns how many entries went."""
     if not root.is_dir():

@@ -57,16 +57,3 @@ def test_invalid_email_is_refused(cli_env: str, capsys: pytest.CaptureFixture[st
 def test_db_upgrade_reports_head(cli_env: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["db", "upgrade"]) == 0
     assert "database at head" in capsys.readouterr().out
-
-
-def test_serve_preparation_sweeps_stale_loose_temporary_files(tmp_path: Path) -> None:
-    import os
-
-    from minirelease.scratch import sweep
-
-    stale, fresh = tmp_path / "stale.part", tmp_path / "fresh.part"
-    stale.write_bytes(b"x")
-    fresh.write_bytes(b"y")
-    os.utime(stale, (0, 0))
-    assert sweep(tmp_path) == 1
-    assert not stale.exists() and fresh.exists()

@@ -17,6 +17,7 @@ from sqlalchemy.orm import sessionmaker
 from minirelease.audit import AuditEvent
 from minirelease.config import Settings
 from minirelease.miniprograms.models import MiniProgram, Version
+from minirelease.scratch import temporary_files
 from minirelease.workspaces.models import Workspace
 from tests.factories import Actor, Factory
 from tests.packages.hostile import CASES, Hostile
@@ -86,7 +87,7 @@ def stored(session_factory: sessionmaker[Any], settings: Settings, mp_id: str) -
         "versions": versions,
         "events": events,
         "blobs": sorted(p.name for p in settings.blob_dir.rglob("*") if p.is_file()),
-        "temp_files": sorted(p.name for p in settings.tmp_dir.iterdir()),
+        "temp_files": [path.name for path in temporary_files(settings.tmp_dir)],
     }
 
 
