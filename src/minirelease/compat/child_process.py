@@ -128,7 +128,7 @@ class ChildProcess:
         self._process.wait()
         self._close_pipes()
 
-    def last_words(self) -> str:
+    def _last_words(self) -> str:
         """The last line of what the child printed that says why it went down."""
         text = self._stderr_tail.decode("utf-8", errors="replace").split(_STACK_TRACE)[0]
         for line in reversed(text.splitlines()):
@@ -184,7 +184,7 @@ class ChildProcess:
             code = self._process.returncode
         self._drain_stderr()
         self._close_pipes()
-        said = self.last_words()
+        said = self._last_words()
         if code is not None and code < 0:
             how = f"crashed ({_signal_name(-code)})"
         else:

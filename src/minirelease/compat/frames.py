@@ -54,10 +54,6 @@ class FrameReader:
             del self._buffer[: _HEADER + size]
         return messages
 
-    @property
-    def inside_message(self) -> bool:
-        return bool(self._buffer)
-
 
 def _size(header: bytes) -> int:
     size = int.from_bytes(header, "big")
