@@ -28,6 +28,10 @@ pytest_plugins = ["tests.releases.live_scenario", "tests.releases.stack"]
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
+# argon2id's real cost (about 0.1 s a hash) is for real passwords; the suite hashes many.
+# Set before the app is imported by a test, and inherited by the servers tests start.
+os.environ.setdefault("MINIRELEASE_PASSWORD_HASHING", "cheapest")
+
 
 def _postgres_required() -> bool:
     return os.environ.get("CI") == "true" or os.environ.get("MINIRELEASE_TEST_POSTGRES") == "1"

@@ -38,8 +38,8 @@ def test_workspace_slice_for_owners_masters_and_admins(
     for actor in (owner, master, admin):
         response = client.get(url, headers=actor.headers)
         assert response.status_code == 200, response.text
-        assert {e["workspace_id"] for e in response.json()["events"]} == {ws.id}
-        assert len(response.json()["events"]) == 3
+        assert {e["workspace_id"] for e in response.json()["items"]} == {ws.id}
+        assert len(response.json()["items"]) == 3
     assert client.get(url, headers=developer.headers).status_code == 403
     assert client.get(url, headers=outsider.headers).json()["code"] == "not_found"
     assert client.get(url).status_code == 401
@@ -54,11 +54,11 @@ def test_mini_program_slice_and_whole_log(
     _events(session_factory, 2, workspace_id=ws.id, mini_program_id=mp.id)
     _events(session_factory, 1, workspace_id=ws.id)
     url = f"/api/v1/audit?mini_program_id={mp.id}"
-    assert len(client.get(url, headers=owner.headers).json()["events"]) == 2
+    assert len(client.get(url, headers=owner.headers).json()["items"]) == 2
     assert client.get(url, headers=developer.headers).status_code == 403
     assert client.get("/api/v1/audit", headers=owner.headers).status_code == 403
     admin = factory.user(platform_admin=True)
-    assert len(client.get("/api/v1/audit", headers=admin.headers).json()["events"]) >= 3
+    assert len(client.get("/api/v1/audit", headers=admin.headers).json()["items"]) >= 3
 
 
 def test_pages_follow_the_cursor_newest_first(
@@ -71,10 +71,35 @@ def test_pages_follow_the_cursor_newest_first(
     cursor = ""
     while True:
         page = client.get(url + cursor, headers=owner.headers).json()
-        seen += [e["target_id"] for e in page["events"]]
-        if page["next_before"] is None:
+        seen += [e["target_id"] for e in page["items"]]
+        if page["next_cursor"] is None:
             break
-        cursor = f"&before={page['next_before']}"
+        cursor = f"&cursor={page['next_cursor']}"
     assert seen == ["4", "3", "2", "1", "0"]
     bad = client.get(url.replace("limit=2", "limit=0"), headers=owner.headers)
     assert bad.status_code == 422 and bad.json()["code"] == "validation_error"
+
+
+def test_action_family_and_actor_filters(
+    client: TestClient, factory: Factory, session_factory: sessionmaker[Any]
+) -> None:
+    admin = factory.user(platform_admin=True)
+    with session_factory() as session:
+        for action, actor in (
+            ("release.apply", "usr_a"),
+            ("release.review", "usr_b"),
+            ("release_x.odd", "usr_a"),
+            ("workspace.create", "usr_a"),
+        ):
+            audit.record(session, actor=actor, action=action, target_type="t", target_id="1")
+        session.commit()
+
+    def actions(**params: str) -> list[str]:
+        response = client.get("/api/v1/audit", params=params, headers=admin.headers)
+        assert response.status_code == 200, response.text
+        return sorted(e["action"] for e in response.json()["items"])
+
+    assert actions(action="release") == ["release.apply", "release.review"]
+    assert actions(action="release.apply") == ["release.apply"]
+    assert actions(action="release", actor="usr_b") == ["release.review"]
+    assert actions(action="release_%") == []  # a wildcard is a character, not a pattern

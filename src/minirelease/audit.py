@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from minirelease.db import Base, utcnow
@@ -15,6 +15,13 @@ from minirelease.ids import new_id
 
 class AuditEvent(Base):
     __tablename__ = "audit_events"
+    # The audit log is read one scope at a time, newest first by id, a page at a time:
+    # each index serves both the filter and the order, so a page never sorts the scope.
+    __table_args__ = (
+        Index("ix_audit_events_workspace_id_id", "workspace_id", "id"),
+        Index("ix_audit_events_mini_program_id_id", "mini_program_id", "id"),
+        Index("ix_audit_events_release_id_id", "release_id", "id"),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
@@ -24,9 +31,9 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(80))
     target_type: Mapped[str] = mapped_column(String(40))
     target_id: Mapped[str] = mapped_column(String(80))
-    workspace_id: Mapped[str | None] = mapped_column(String(40), index=True)
-    mini_program_id: Mapped[str | None] = mapped_column(String(40), index=True)
-    release_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    workspace_id: Mapped[str | None] = mapped_column(String(40))
+    mini_program_id: Mapped[str | None] = mapped_column(String(40))
+    release_id: Mapped[str | None] = mapped_column(String(40))
     partner_app: Mapped[str | None] = mapped_column(String(40))
     before: Mapped[dict[str, Any] | None]
     after: Mapped[dict[str, Any] | None]

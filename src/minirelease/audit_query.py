@@ -1,17 +1,15 @@
-"""Reading the audit log: who may read which slice of it, newest first, by cursor."""
+"""Reading the audit log: who may read which slice of it, newest first, a page at a time."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from minirelease.audit import AuditEvent
 from minirelease.authz import Permission, Principal, require
-from minirelease.errors import ValidationFailed
 from minirelease.miniprograms.lookup import load_mini_program
+from minirelease.pagination import Page, PageRequest, descending, paginate
 from minirelease.workspaces.lookup import load_workspace
-
-MAX_PAGE = 500
 
 
 def list_events(
@@ -21,13 +19,14 @@ def list_events(
     workspace_id: str | None = None,
     mini_program_id: str | None = None,
     release_id: str | None = None,
-    before: str | None = None,
-    limit: int = 100,
-) -> list[AuditEvent]:
+    action: str | None = None,
+    actor: str | None = None,
+    page: PageRequest | None = None,
+) -> Page[AuditEvent]:
     """Events matching every given filter. Workspace and mini program slices are for that
-    workspace's owners and masters (and platform admins); the whole log for platform admins."""
-    if not 1 <= limit <= MAX_PAGE:
-        raise ValidationFailed(f"limit must be between 1 and {MAX_PAGE}")
+    workspace's owners and masters (and platform admins); the whole log for platform admins.
+    ``action`` matches the action or the family it starts (``release`` matches
+    ``release.grayscale``); ``actor`` is a user id or a system actor."""
     query = select(AuditEvent)
     if workspace_id is not None:
         load_workspace(session, principal, workspace_id, Permission.WORKSPACE_AUDIT_READ)
@@ -39,7 +38,15 @@ def list_events(
         require(principal.platform_roles(), Permission.PLATFORM_AUDIT_READ, what="audit log")
     if release_id is not None:
         query = query.where(AuditEvent.release_id == release_id)
-    if before is not None:
-        query = query.where(AuditEvent.id < before)
+    if action:
+        family = action.rstrip(".")
+        query = query.where(
+            or_(
+                AuditEvent.action == family,
+                AuditEvent.action.startswith(f"{family}.", autoescape=True),
+            )
+        )
+    if actor:
+        query = query.where(AuditEvent.actor == actor)
     # Ids are time-ordered, so ordering by id is ordering by time with a stable tiebreak.
-    return list(session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit)))
+    return paginate(session, query, [descending(AuditEvent.id)], page)

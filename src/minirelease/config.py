@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from minirelease.accounts.console_sessions import SessionLifetimes
+from minirelease.accounts.signin import SignInLimits
 from minirelease.compat.child_process import MIB
 from minirelease.compat.lab import LAB_MEMORY_BYTES, LAB_TIMEOUT_SECONDS
 from minirelease.compat.process_pool import ProcessLimits
@@ -38,6 +41,10 @@ class Settings:
     # Seconds between reads of the rollout serial: how soon a change made by another server
     # process reaches this one's launch answers and manifests (plus one snapshot rebuild).
     rollout_poll_seconds: float = 0.2
+    # Console sign-in: how long a session lasts idle and at most, and how many failed
+    # sign-ins an email or a client may make within the window before waiting.
+    session_lifetimes: SessionLifetimes = field(default_factory=SessionLifetimes)
+    sign_in_limits: SignInLimits = field(default_factory=SignInLimits)
 
     @property
     def blob_dir(self) -> Path:
@@ -77,4 +84,13 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         deadline_check_seconds=float(env.get("MINIRELEASE_DEADLINE_CHECK_SECONDS", "60")),
         ramp_check_seconds=float(env.get("MINIRELEASE_RAMP_CHECK_SECONDS", "30")),
         rollout_poll_seconds=float(env.get("MINIRELEASE_ROLLOUT_POLL_SECONDS", "0.2")),
+        session_lifetimes=SessionLifetimes(
+            idle=dt.timedelta(minutes=float(env.get("MINIRELEASE_SESSION_IDLE_MINUTES", "120"))),
+            absolute=dt.timedelta(hours=float(env.get("MINIRELEASE_SESSION_MAX_HOURS", "12"))),
+        ),
+        sign_in_limits=SignInLimits(
+            per_email=int(env.get("MINIRELEASE_SIGN_IN_FAILURES_PER_EMAIL", "5")),
+            per_client=int(env.get("MINIRELEASE_SIGN_IN_FAILURES_PER_CLIENT", "20")),
+            window=dt.timedelta(minutes=float(env.get("MINIRELEASE_SIGN_IN_WINDOW_MINUTES", "15"))),
+        ),
     )

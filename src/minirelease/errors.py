@@ -36,12 +36,20 @@ class Conflict(DomainError):
 
 
 class InvalidTransition(DomainError):
+    """``reason``, when given, is a stable code for why (e.g. ``compatibility_run_narrowed``)."""
+
     code = "invalid_transition"
 
-    def __init__(self, state: str, event: str, detail: str | None = None) -> None:
-        super().__init__(detail or f"cannot {event} while {state}", state=state, event=event)
+    def __init__(
+        self, state: str, event: str, detail: str | None = None, *, reason: str | None = None
+    ) -> None:
+        extra: dict[str, Any] = {"state": state, "event": event}
+        if reason is not None:
+            extra["reason"] = reason
+        super().__init__(detail or f"cannot {event} while {state}", **extra)
         self.state = state
         self.event = event
+        self.reason = reason
 
 
 class PackageInvalid(DomainError):

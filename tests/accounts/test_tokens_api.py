@@ -19,7 +19,7 @@ def test_token_is_shown_once_and_can_be_revoked(client: TestClient, factory: Fac
     secret = created.json()["token"]
     bearer = {"Authorization": f"Bearer {secret}"}
     assert client.get("/api/v1/me", headers=bearer).json()["email"] == "alice@example.com"
-    listed = client.get("/api/v1/me/tokens", headers=alice.headers).json()
+    listed = client.get("/api/v1/me/tokens", headers=alice.headers).json()["items"]
     assert all("token" not in t for t in listed)
     revoked = client.delete(f"/api/v1/me/tokens/{created.json()['id']}", headers=alice.headers)
     assert revoked.status_code == 200

@@ -209,6 +209,11 @@ GET_VERSION = E("GET", "/mini-programs/{mini_program_id}/versions/{version}",
                 lambda s: Call(path=_version(s)))
 DOWNLOAD_PACKAGE = E("GET", "/mini-programs/{mini_program_id}/versions/{version}/package",
                      lambda s: Call(path=_version(s)))
+# A promo code of what is online on the partner app (the scenario's released version).
+CREATE_QRCODE = E("POST", "/mini-programs/{mini_program_id}/qrcodes", lambda s: Call(
+    path=_mp(s),
+    json={"kind": "promo", "partner_app": s.partner_app_code, "page": "pages/index/index",
+          "format": "png"}))
 
 WORKSPACE_AUDIT = E("GET", "/audit",
                     lambda s: Call(params={"workspace_id": s.workspace_id}), "workspace")

@@ -2,8 +2,9 @@
 an owner (and a second owner), a master, a developer assigned to the mini program, another
 developer assigned only to a second mini program, a blocked master; a platform admin, a
 platform reviewer, a partner app with its reviewer, and an outsider. The mini program has
-an icon and one uploaded version whose package is in the blob store; the workspace has a
-pending invitation for a developer and one for a master; the owner has a spare API token.
+an icon and one uploaded version whose package is in the blob store, released and online
+on the partner app; the workspace has a pending invitation for a developer and one for a
+master; the owner has a spare API token.
 
 Built with the factories (rows written directly, no HTTP) so a fresh one per test is cheap;
 the test's transaction rolls it back."""
@@ -16,6 +17,7 @@ import hashlib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from minirelease.accounts import tokens
 from minirelease.accounts.models import ApiToken
@@ -25,6 +27,7 @@ from minirelease.miniprograms.models import Version
 from minirelease.packages.rules import UploadLimits
 from minirelease.packages.storage import BlobStore
 from minirelease.packages.zipcheck import PackageInfo, inspect_package
+from minirelease.releases.models import Listing, Release
 from minirelease.workspaces.models import Invitation
 from tests.factories import Actor, Factory
 from tests.miniprograms.images import png
@@ -129,6 +132,8 @@ def build_scenario(factory: Factory) -> Scenario:
     partner_key, _ = factory.partner_key(partner_app, creator=actors[PLATFORM_ADMIN])
     with factory.session_factory() as session:
         session.add_all([spare_token, developer_invitation, master_invitation, version])
+        session.flush()
+        session.add_all(_online(version, partner_app.id, owner, now))
         session.commit()
     return Scenario(
         actors=actors,
@@ -166,6 +171,34 @@ def _invitation(
         created_at=now,
         expires_at=now + dt.timedelta(days=3),
     )
+
+
+def _online(version: Version, partner_app_id: str, owner: Actor, now: dt.datetime) -> list[Any]:
+    """The version released on the partner app, as a full release leaves it: online there
+    (for what needs something online, such as a promo QR code)."""
+    release = Release(
+        id=new_id("rel"),
+        mini_program_id=version.mini_program_id,
+        partner_app_id=partner_app_id,
+        version_id=version.id,
+        version=version.version,
+        status="released",
+        basis_points=10_000,
+        configuration={},
+        build_status="succeeded",
+        build_sha256=version.package_sha256,
+        build_size=version.package_size,
+        basic_info={"name": "Matrix"},
+        released_at=now,
+        created_by=owner.id,
+    )
+    listing = Listing(
+        id=new_id("lst"),
+        mini_program_id=version.mini_program_id,
+        partner_app_id=partner_app_id,
+        online_release_id=release.id,
+    )
+    return [release, listing]
 
 
 def _stored_version(factory: Factory, mini_program_id: str, uploader: Actor) -> Version:

@@ -97,6 +97,8 @@ MATRIX = [
     row(c.LIST_VERSIONS,            401, 401, 404, 200, 200, 200, 404, 404, 200, 404, 404),
     row(c.GET_VERSION,              401, 401, 404, 200, 200, 200, 404, 404, 200, 404, 404),
     row(c.DOWNLOAD_PACKAGE,         401, 401, 404, 200, 200, 200, 404, 404, 200, 404, 404),
+    # Reviewers may read the online release (it reached them), so they get its promo code.
+    row(c.CREATE_QRCODE,            401, 401, 404, 200, 200, 200, 404, 404, 200, 200, 200),
 
     row(c.WORKSPACE_AUDIT,          401, 401, 404, 200, 200, 403, 403, 404, 200, 404, 404),
     row(c.MINI_PROGRAM_AUDIT,       401, 401, 404, 200, 200, 403, 404, 404, 200, 404, 404),

@@ -13,6 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from minirelease.accounts import service as accounts
+from minirelease.accounts import signin
+from minirelease.accounts.console_sessions import SessionLifetimes
 from minirelease.accounts.models import User
 from minirelease.cli.main import main
 from minirelease.db import make_engine, make_session_factory
@@ -23,6 +25,10 @@ from minirelease.workspaces.models import DeveloperAssignment, Membership
 
 def _tokens(output: str) -> dict[str, str]:
     return dict(re.findall(r"^  ([a-z-]+)\s+(mr_\S+)$", output, flags=re.M))
+
+
+def _passwords(output: str) -> dict[str, str]:
+    return dict(re.findall(r"^  (\S+@demo\.example\.com)\s+(\S+)$", output, flags=re.M))
 
 
 @pytest.fixture
@@ -36,11 +42,17 @@ def test_demo_seeds_everyone_and_is_idempotent(
     demo_env: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["demo", "--no-serve"]) == 0
-    first = _tokens(capsys.readouterr().out)
+    output = capsys.readouterr().out
+    first = _tokens(output)
     assert set(first) >= {"admin", "platform-reviewer", "owner", "master", "developer"}
+    passwords = _passwords(output)
+    assert set(passwords) == {f"{name}@demo.example.com" for name in first}
+    assert "/login" in output
     assert main(["demo", "--no-serve"]) == 0
-    second = _tokens(capsys.readouterr().out)
+    output = capsys.readouterr().out
+    second = _tokens(output)
     assert set(first) == set(second) and not set(first.values()) & set(second.values())
+    assert _passwords(output) == passwords  # the same passwords on every run
 
     engine = make_engine(demo_env)
     with make_session_factory(engine)() as session:
@@ -55,6 +67,16 @@ def test_demo_seeds_everyone_and_is_idempotent(
         assert session.scalar(select(func.count()).select_from(Version)) == 1
         for token in second.values():
             accounts.authenticate(session, token)
+        for email, password in passwords.items():
+            signed_in = signin.sign_in(
+                session,
+                email=email,
+                password=password,
+                client="test",
+                limits=signin.SignInLimits(),
+                lifetimes=SessionLifetimes(),
+            )
+            assert signed_in is not None, email
     engine.dispose()
 
 
@@ -99,7 +121,7 @@ def test_demo_serves_the_api_on_localhost(tmp_path: Path) -> None:
         mine = httpx2.get(
             f"{base}/api/v1/workspaces", headers={"Authorization": f"Bearer {tokens['owner']}"}
         )
-        assert mine.json()[0]["role"] == "owner"
+        assert mine.json()["items"][0]["role"] == "owner"
     finally:
         process.terminate()
         process.communicate(timeout=10)  # drains and closes the pipe

@@ -31,7 +31,7 @@ def _stored(session_factory: sessionmaker[Any]) -> tuple[int, int]:
 def test_anyone_signed_in_reads_the_shipped_profiles(client: TestClient, factory: Factory) -> None:
     assert client.get(f"{API}/compat/profiles").status_code == 401
     developer = factory.user()
-    listed = client.get(f"{API}/compat/profiles", headers=developer.headers).json()
+    listed = client.get(f"{API}/compat/profiles", headers=developer.headers).json()["items"]
     by_kind: dict[str, list[str]] = {}
     for profile in listed:
         by_kind.setdefault(profile["kind"], []).append(profile["name"])
@@ -58,7 +58,7 @@ def test_only_platform_admins_change_profiles_and_each_change_is_audited(
     changed = client.put(url, json={"data": SLOW_2G}, headers=admin.headers)
     assert changed.status_code == 200, changed.text
     assert changed.json() == {"kind": "network", "name": "2g", "data": SLOW_2G, "customized": True}
-    listed = client.get(f"{API}/compat/profiles", headers=developer.headers).json()
+    listed = client.get(f"{API}/compat/profiles", headers=developer.headers).json()["items"]
     assert next(p for p in listed if p["name"] == "2g")["data"] == SLOW_2G
 
     added = client.put(
@@ -67,7 +67,7 @@ def test_only_platform_admins_change_profiles_and_each_change_is_audited(
         headers=admin.headers,
     )
     assert added.status_code == 200, added.text
-    listed = client.get(f"{API}/compat/profiles", headers=developer.headers).json()
+    listed = client.get(f"{API}/compat/profiles", headers=developer.headers).json()["items"]
     assert [p["name"] for p in listed if p["kind"] == "os"][8:10] == ["android-15", "android-16"]
 
     with session_factory() as session:
@@ -124,7 +124,7 @@ def test_a_run_can_be_narrowed_and_unknown_names_are_refused(
     ]:
         assert message in problem(s.call("POST", url, json=body), 422, "validation_error")["detail"]
     assert s.status(release_id) == "awaiting_test"  # a refused request changed nothing
-    assert s.ok("GET", url) == []
+    assert s.ok("GET", url)["items"] == []
 
     started = s.ok(
         "POST",

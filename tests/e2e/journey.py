@@ -188,13 +188,13 @@ class Journey:
             events: list[dict[str, Any]] = []
             cursor: str | None = None
             while True:
-                params: dict[str, Any] = {"mini_program_id": mp_id, "limit": 500}
+                params: dict[str, Any] = {"mini_program_id": mp_id, "limit": 200}
                 if cursor:
-                    params["before"] = cursor
+                    params["cursor"] = cursor
                 page = self.client.get("/api/v1/audit", params=params, headers=self.owner.headers)
                 assert page.status_code == 200, page.text
-                events += page.json()["events"]
-                cursor = page.json()["next_before"]
+                events += page.json()["items"]
+                cursor = page.json()["next_cursor"]
                 if cursor is None:
                     break
             actual = [

@@ -252,7 +252,7 @@ def test_list_by_role(client: TestClient, cast: Cast, role: str) -> None:
         assert_problem(response, expected, {401: "unauthenticated", 404: "not_found"}[expected])
         return
     assert response.status_code == 200, response.text
-    assert [mp["name"] for mp in response.json()] == expected
+    assert [mp["name"] for mp in response.json()["items"]] == expected
 
 
 READ_EXPECTED = {
@@ -644,7 +644,7 @@ def test_delete_by_role(client: TestClient, cast: Cast, session: Session, role: 
         f"{API}/workspaces/{cast.workspace.id}/mini-programs",
         headers=cast.headers("assigned_developer"),
     )
-    assert listed.json() == []
+    assert listed.json()["items"] == []
     assert (
         client.get(
             f"{API}/mini-programs/{cast.other_mp.id}", headers=cast.headers("owner")

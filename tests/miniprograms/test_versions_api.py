@@ -179,7 +179,8 @@ def test_versions_are_listed_newest_first(client: TestClient, owned: Owned) -> N
     listed = client.get(
         f"/api/v1/mini-programs/{owned.mp.id}/versions", headers=owned.owner.headers
     )
-    assert [v["version"] for v in listed.json()] == ["0.9.0", "1.1.0-beta.1+build.7", "1.0.0"]
+    listed_versions = [v["version"] for v in listed.json()["items"]]
+    assert listed_versions == ["0.9.0", "1.1.0-beta.1+build.7", "1.0.0"]
 
 
 def test_duplicate_version_is_a_conflict_checked_before_the_package(

@@ -110,7 +110,7 @@ def test_every_authenticated_user_lists_and_reads_partner_apps(
     developer = factory.user()
     listed = client.get(URL, headers=developer.headers)
     assert listed.status_code == 200
-    assert [app["code"] for app in listed.json()] == ["alpha-pay", "zeta-pay"]
+    assert [app["code"] for app in listed.json()["items"]] == ["alpha-pay", "zeta-pay"]
     one = client.get(f"{URL}/zeta-pay", headers=developer.headers)
     assert one.status_code == 200
     assert one.json()["capability_profile"]["os_versions"]["ios"]

@@ -80,7 +80,7 @@ def test_partner_reviewer_is_added_listed_and_removed(
     for caller in (admin, bob):
         listed = client.get(reviewers_url("acme-wallet"), headers=caller.headers)
         assert listed.status_code == 200
-        assert listed.json() == [added.json()]
+        assert listed.json()["items"] == [added.json()]
 
     removed = client.delete(f"{reviewers_url('acme-wallet')}/{bob.id}", headers=admin.headers)
     assert removed.status_code == 204
@@ -89,7 +89,7 @@ def test_partner_reviewer_is_added_listed_and_removed(
     assert event.before == {"user_id": bob.id, "email": bob.email, "partner_app": "acme-wallet"}
     assert event.after is None
     assert client.get("/api/v1/me", headers=bob.headers).json()["partner_reviewer_of"] == []
-    assert client.get(reviewers_url("acme-wallet"), headers=admin.headers).json() == []
+    assert client.get(reviewers_url("acme-wallet"), headers=admin.headers).json()["items"] == []
 
     again = client.delete(f"{reviewers_url('acme-wallet')}/{bob.id}", headers=admin.headers)
     assert again.status_code == 404
@@ -155,7 +155,7 @@ def test_platform_reviewer_is_added_listed_and_removed(
     assert event.before == {"email": carol.email, "is_platform_reviewer": False}
     assert event.after == {"email": carol.email, "is_platform_reviewer": True}
 
-    assert client.get(PLATFORM, headers=admin.headers).json() == [added.json()]
+    assert client.get(PLATFORM, headers=admin.headers).json()["items"] == [added.json()]
 
     removed = client.delete(f"{PLATFORM}/{carol.id}", headers=admin.headers)
     assert removed.status_code == 204
@@ -163,7 +163,7 @@ def test_platform_reviewer_is_added_listed_and_removed(
     event = last_event(session_factory, "platform_reviewer.remove")
     assert event.before == {"email": carol.email, "is_platform_reviewer": True}
     assert event.after == {"email": carol.email, "is_platform_reviewer": False}
-    assert client.get(PLATFORM, headers=admin.headers).json() == []
+    assert client.get(PLATFORM, headers=admin.headers).json()["items"] == []
 
 
 def test_platform_reviewers_refuse_unknown_duplicate_and_missing(

@@ -80,7 +80,7 @@ def cohort(release_id: str, points: int, users: list[str] = USERS) -> list[str]:
 def events_by(s: Scenario, release_id: str, actor: str) -> list[dict[str, Any]]:
     """The release's audit events by ``actor``, oldest first."""
     page = s.ok("GET", "/audit", s.admin, params={"release_id": release_id})
-    return [e for e in reversed(page["events"]) if e["actor"] == actor]
+    return [e for e in reversed(page["items"]) if e["actor"] == actor]
 
 
 def partner_key(s: Scenario) -> str:

@@ -204,7 +204,7 @@ def test_the_configuration_is_read_and_changed_only_with_valid_values(
     s.ok("PUT", f"/releases/{release_id}/configuration", json={"source_maps": True})
     configured = s.ok("GET", f"/releases/{release_id}/configuration")
     assert configured == DEFAULTS | {"base_library_version": "3.1.0", "source_maps": True}
-    events = s.ok("GET", "/audit", s.admin, params={"release_id": release_id})["events"]
+    events = s.ok("GET", "/audit", s.admin, params={"release_id": release_id})["items"]
     assert [e["action"] for e in events].count("release.configure") == 2
 
 
@@ -354,7 +354,7 @@ def test_a_package_over_the_partner_apps_limits_fails_to_build(
     again = s.ok("GET", f"/releases/{release_id}")
     assert again["status"] == "build_failed" and again["build"]["number"] == 2
     assert again["build"]["log"][-1].startswith("package-too-large")
-    events = s.ok("GET", "/audit", s.admin, params={"release_id": release_id})["events"]
+    events = s.ok("GET", "/audit", s.admin, params={"release_id": release_id})["items"]
     assert [e["action"] for e in events].count("release.build_failed") == 2
 
 

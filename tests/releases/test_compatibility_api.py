@@ -115,9 +115,11 @@ def test_a_run_stores_a_report_of_every_planted_fault(client: TestClient, factor
     assert after["compatibility"] == {
         "run_id": run["id"],
         "status": "finished",
+        "scope": "full",  # nothing narrowed: the partner app's whole matrix
         "summary": run["summary"],
     }
-    listed = s.ok("GET", f"/releases/{release_id}/compatibility-runs")
+    assert run["scope"] == started["scope"] == "full"
+    listed = s.ok("GET", f"/releases/{release_id}/compatibility-runs")["items"]
     assert [r["id"] for r in listed] == [run["id"]]
 
 
@@ -172,7 +174,7 @@ def test_a_retest_after_changing_the_whitelist_clears_the_domain_finding(
     rules = [f["rule"] for f in second["report"]["findings"]]
     assert "domain-not-whitelisted" not in rules and len(rules) == 4
     assert s.ok("GET", f"/releases/{release_id}")["compatibility"]["run_id"] == second["id"]
-    listed = s.ok("GET", f"/releases/{release_id}/compatibility-runs")
+    listed = s.ok("GET", f"/releases/{release_id}/compatibility-runs")["items"]
     assert [r["id"] for r in listed] == [second["id"], first["id"]]
     # The first report stays as it was.
     kept = s.ok("GET", f"/releases/{release_id}/compatibility-runs/{first['id']}")
@@ -240,7 +242,11 @@ def test_a_run_that_fails_to_finish_does_not_allow_apply(
     release = s.ok("GET", f"/releases/{release_id}")
     assert release["status"] == "tested" and release["compatibility"]["status"] == "failed"
     refused = problem(s.call("POST", f"/releases/{release_id}/apply"), 409, "invalid_transition")
-    assert refused["detail"] == "apply needs a finished compatibility run on the current build"
+    assert refused["detail"] == (
+        "apply needs a finished compatibility run on the current build: "
+        "run Test Compatibility over the partner app's whole matrix"
+    )
+    assert refused["reason"] == "compatibility_run_missing"
     assert s.status(release_id) == "tested"
 
 
@@ -303,7 +309,7 @@ def test_reviewers_see_the_compatibility_result_once_applied(
         assert seen["summary"]["findings"] == 5
         assert len(s.ok("GET", run_url, reviewer)["report"]["findings"]) == 5
         assert s.call("GET", f"{run_url}/report.html", reviewer).status_code == 200
-        runs = s.ok("GET", f"/releases/{release_id}/compatibility-runs", reviewer)
+        runs = s.ok("GET", f"/releases/{release_id}/compatibility-runs", reviewer)["items"]
         assert [r["id"] for r in runs] == [run_id]
 
 

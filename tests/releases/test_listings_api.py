@@ -61,7 +61,7 @@ def _in_review(s: Scenario, version: str) -> str:
 
 def _audit(s: Scenario) -> list[str]:
     events = s.ok("GET", "/audit", s.owner, params={"mini_program_id": s.mini_program_id})
-    return [e["action"] for e in reversed(events["events"])]
+    return [e["action"] for e in reversed(events["items"])]
 
 
 def test_the_listing_shows_the_online_version_the_active_release_and_removal(
@@ -351,7 +351,7 @@ def test_force_removal_withdraws_and_cancels_a_request_in_review(
     _ = _request_removal(s)  # refused: a release is in review
     s.ok("POST", f"{_pair(s)}/force-removal", s.admin)
     assert s.status(in_review) == "canceled"
-    events = s.ok("GET", "/audit", s.admin, params={"release_id": in_review})["events"]
+    events = s.ok("GET", "/audit", s.admin, params={"release_id": in_review})["items"]
     assert [e["action"] for e in events][:2] == ["release.cancel", "release.withdraw"]
     assert _listing(s)["removal"]["reason"] == "removed by the platform"
 

@@ -245,12 +245,12 @@ def test_bad_plans_are_refused_and_change_nothing(
     released(s, "1.0.0")
     s.upload("1.1.0")
     release_id = s.approved("1.1.0")
-    before = s.ok("GET", "/audit", s.admin, params={"release_id": release_id})["events"]
+    before = s.ok("GET", "/audit", s.admin, params={"release_id": release_id})["items"]
     refused = s.call("POST", f"/releases/{release_id}/grayscale", json={"plan": body})
     problem(refused, 422, "validation_error")
     read = s.ok("GET", f"/releases/{release_id}")
     assert (read["status"], read["percentage"], read["ramp"]) == ("approved", 0, None)
-    assert s.ok("GET", "/audit", s.admin, params={"release_id": release_id})["events"] == before
+    assert s.ok("GET", "/audit", s.admin, params={"release_id": release_id})["items"] == before
 
 
 def test_a_percentage_given_with_a_plan_must_be_its_first_step(

@@ -264,7 +264,7 @@ def _fingerprint(s: Scenario) -> tuple[Any, ...]:
     releases = s.ok("GET", f"/mini-programs/{s.mini_program_id}/releases", s.owner)
     events = s.ok("GET", "/audit", s.owner, params={"mini_program_id": s.mini_program_id})
     mini_program = s.ok("GET", f"/mini-programs/{s.mini_program_id}", s.owner)
-    return releases, [e["id"] for e in events["events"]], mini_program
+    return releases, [e["id"] for e in events["items"]], mini_program
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])

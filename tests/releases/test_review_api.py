@@ -22,7 +22,7 @@ def _in_review(s: Scenario, version: str = "1.0.0") -> str:
 
 
 def _actions(s: Scenario, release_id: str) -> list[str]:
-    events = s.ok("GET", "/audit", s.admin, params={"release_id": release_id})["events"]
+    events = s.ok("GET", "/audit", s.admin, params={"release_id": release_id})["items"]
     return [e["action"] for e in reversed(events)]
 
 
@@ -159,7 +159,7 @@ def test_basic_info_edited_at_apply_updates_the_mini_program_and_the_snapshot(
     for reviewer in (s.platform_reviewer, s.partner_reviewer):
         assert s.ok("GET", f"/releases/{release_id}", reviewer)["basic_info"]["name"] == "Bill Pay"
     events = s.ok("GET", "/audit", s.owner, params={"mini_program_id": s.mini_program_id})
-    actions = [e["action"] for e in events["events"]]
+    actions = [e["action"] for e in events["items"]]
     assert "release.apply" in actions and any(a.startswith("mini_program.") for a in actions)
 
 
@@ -206,7 +206,7 @@ def test_an_apply_refused_by_the_state_machine_keeps_the_basic_info(
     problem(refused, 409, "invalid_transition")
     assert s.ok("GET", f"/mini-programs/{s.mini_program_id}") == before
     events = s.ok("GET", "/audit", s.owner, params={"mini_program_id": s.mini_program_id})
-    assert not any(e["action"].startswith("mini_program.") for e in events["events"])
+    assert not any(e["action"].startswith("mini_program.") for e in events["items"])
 
 
 def test_the_whitelists_and_basic_info_are_snapshotted_at_apply(

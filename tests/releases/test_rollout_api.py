@@ -45,7 +45,7 @@ def _cohort(release_id: str, points: int, users: list[str] = USERS) -> set[str]:
 
 
 def _actions(s: Scenario, release_id: str) -> list[str]:
-    events = s.ok("GET", "/audit", s.admin, params={"release_id": release_id})["events"]
+    events = s.ok("GET", "/audit", s.admin, params={"release_id": release_id})["items"]
     return [e["action"] for e in reversed(events)]
 
 

@@ -8,6 +8,9 @@ import pytest
 
 from minirelease.errors import InvalidTransition
 from minirelease.releases.state import (
+    COMPAT_REPORT_FAILING,
+    COMPAT_RUN_MISSING,
+    COMPAT_RUN_NARROWED,
     Action,
     Params,
     ReleaseFacts,
@@ -23,6 +26,7 @@ PERMISSIVE = ReleaseFacts(
     status=S.BUILDING,
     basis_points=500,
     compat_finished_on_current_build=True,
+    compat_whole_on_current_build=True,
     pair_has_online_version=True,
 )
 PARAMS: dict[Action, Params] = {
@@ -105,14 +109,37 @@ def test_both_sides_must_approve() -> None:
 
 def test_apply_needs_a_finished_run_and_respects_policy_and_exclusivity() -> None:
     tested = replace(PERMISSIVE, status=S.TESTED)
-    with pytest.raises(InvalidTransition, match="compatibility run"):
-        decide(replace(tested, compat_finished_on_current_build=False), A.APPLY)
+    nothing = replace(
+        tested, compat_finished_on_current_build=False, compat_whole_on_current_build=False
+    )
+    with pytest.raises(InvalidTransition, match="compatibility run") as missing:
+        decide(nothing, A.APPLY)
+    assert missing.value.reason == COMPAT_RUN_MISSING
     failing = replace(tested, compat_failing=True)
     assert decide(failing, A.APPLY) == S.IN_REVIEW
-    with pytest.raises(InvalidTransition, match="does not accept"):
+    with pytest.raises(InvalidTransition, match="does not accept") as blocked:
         decide(replace(failing, partner_blocks_failing_reports=True), A.APPLY)
+    assert blocked.value.reason == COMPAT_REPORT_FAILING
     with pytest.raises(InvalidTransition, match="already under way"):
         decide(replace(tested, pair_has_other_active_release=True), A.APPLY)
+
+
+def test_apply_needs_a_run_over_the_whole_matrix_whatever_the_policy() -> None:
+    narrowed_only = replace(PERMISSIVE, status=S.TESTED, compat_whole_on_current_build=False)
+    for blocks in (False, True):
+        with pytest.raises(InvalidTransition, match="whole matrix") as refused:
+            decide(replace(narrowed_only, partner_blocks_failing_reports=blocks), A.APPLY)
+        assert refused.value.reason == COMPAT_RUN_NARROWED
+        assert refused.value.extra == {
+            "state": "tested",
+            "event": "apply",
+            "reason": COMPAT_RUN_NARROWED,
+        }
+        assert "run Test Compatibility over the whole matrix" in refused.value.detail
+    rejected = replace(narrowed_only, status=S.REJECTED)
+    with pytest.raises(InvalidTransition, match="whole matrix"):
+        decide(rejected, A.APPLY)
+    assert decide(replace(rejected, compat_whole_on_current_build=True), A.APPLY) == S.IN_REVIEW
 
 
 def test_grayscale_start_rules() -> None:

@@ -31,7 +31,7 @@ def test_a_key_is_shown_once_and_stored_hashed(
     assert created["created_by"] == s.admin.id and created["revoked_at"] is None
     row = session.get(PartnerAppKey, created["id"])
     assert row is not None and row.key_hash == hashlib.sha256(secret.encode()).hexdigest()
-    listed = s.ok("GET", f"/partner-apps/{s.partner}/keys", s.admin)
+    listed = s.ok("GET", f"/partner-apps/{s.partner}/keys", s.admin)["items"]
     assert [k["id"] for k in listed] == [created["id"]] and "key" not in listed[0]
     events = session.scalars(select(AuditEvent).where(AuditEvent.target_id == created["id"]))
     (event,) = events
@@ -93,7 +93,7 @@ def test_who_may_manage_a_partner_apps_keys(client: TestClient, factory: Factory
         404,
         "not_found",
     )
-    assert s.ok("GET", path, s.partner_reviewer)[0]["revoked_at"] is None
+    assert s.ok("GET", path, s.partner_reviewer)["items"][0]["revoked_at"] is None
 
 
 def test_names_are_checked_and_active_keys_are_capped(client: TestClient, factory: Factory) -> None:

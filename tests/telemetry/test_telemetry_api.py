@@ -101,7 +101,7 @@ def test_authentication_failures_are_problems(
     revoked = partner_key(s)
     (listed,) = [
         k
-        for k in s.ok("GET", f"/partner-apps/{s.partner}/keys", s.admin)
+        for k in s.ok("GET", f"/partner-apps/{s.partner}/keys", s.admin)["items"]
         if k["hint"] == revoked[:8]
     ]
     s.ok("DELETE", f"/partner-apps/{s.partner}/keys/{listed['id']}", s.admin)

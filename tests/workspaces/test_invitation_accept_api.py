@@ -57,7 +57,7 @@ def test_invited_user_accepts_signed_in_and_gets_assignments(
     assert membership is not None
     assert membership.role == "developer"
     assert assignments_of(workspace.id, dana.id) == {first.id, second.id}
-    listed = client.get("/api/v1/workspaces", headers=dana.headers).json()
+    listed = client.get("/api/v1/workspaces", headers=dana.headers).json()["items"]
     assert [(w["id"], w["role"]) for w in listed] == [(workspace.id, "developer")]
 
     [accept_event] = audit_log("invitation.accept")
@@ -216,4 +216,4 @@ def test_expiry_over_http(
         assert response.json()["code"] == "conflict"
         assert "expired" in response.json()["detail"]
         assert audit_log("invitation.accept") == []
-        assert client.get("/api/v1/workspaces", headers=frank.headers).json() == []
+        assert client.get("/api/v1/workspaces", headers=frank.headers).json()["items"] == []

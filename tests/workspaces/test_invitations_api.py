@@ -150,9 +150,9 @@ def test_pending_invitations_are_listed_without_tokens(
             f"/api/v1/workspaces/{workspace.id}/invitations", headers=reader.headers
         )
         assert listed.status_code == 200
-        assert [i["id"] for i in listed.json()] == [pending["id"]]
-        assert "token" not in listed.json()[0]
-        assert "token_hash" not in listed.json()[0]
+        assert [i["id"] for i in listed.json()["items"]] == [pending["id"]]
+        assert "token" not in listed.json()["items"][0]
+        assert "token_hash" not in listed.json()["items"][0]
     developer = factory.member(workspace, "developer")
     refused = client.get(
         f"/api/v1/workspaces/{workspace.id}/invitations", headers=developer.headers

@@ -28,8 +28,9 @@ def test_every_active_member_lists_the_members(
     for name in ("owner", "master", "developer"):
         listed = client.get(url, headers=team.people[name].headers)
         assert listed.status_code == 200
-    rows = {m["user_id"]: m for m in listed.json()}
-    assert [m["role"] for m in listed.json()] == ["owner"] * 2 + ["master"] * 2 + ["developer"] * 3
+    rows = {m["user_id"]: m for m in listed.json()["items"]}
+    roles = [m["role"] for m in listed.json()["items"]]
+    assert roles == ["owner"] * 2 + ["master"] * 2 + ["developer"] * 3
     assert rows[team.people["developer"].id] == {
         "user_id": team.people["developer"].id,
         "email": team.people["developer"].email,
@@ -253,8 +254,8 @@ def test_blocked_member_sees_nothing_until_unblocked(
 
     assert client.get(workspace_url, headers=developer.headers).status_code == 404
     assert client.get(f"{workspace_url}/members", headers=developer.headers).status_code == 404
-    assert client.get("/api/v1/workspaces", headers=developer.headers).json() == []
-    listed = client.get(f"{workspace_url}/members", headers=master).json()
+    assert client.get("/api/v1/workspaces", headers=developer.headers).json()["items"] == []
+    listed = client.get(f"{workspace_url}/members", headers=master).json()["items"]
     assert {m["user_id"]: m["blocked"] for m in listed}[developer.id] is True
 
     assert (

@@ -40,7 +40,7 @@ def test_workspace_name_is_1_to_100_characters(
     assert refused.status_code == 422
     assert refused.json()["code"] == "validation_error"
     assert audit_log("workspace.create") == []
-    assert client.get("/api/v1/workspaces", headers=alice.headers).json() == []
+    assert client.get("/api/v1/workspaces", headers=alice.headers).json()["items"] == []
 
 
 def test_a_100_character_name_is_accepted(client: TestClient, factory: Factory) -> None:
@@ -73,7 +73,7 @@ def test_list_shows_the_callers_active_memberships_with_roles(
 
     listed = client.get("/api/v1/workspaces", headers=alice.headers)
     assert listed.status_code == 200
-    roles = {w["id"]: (w["name"], w["role"]) for w in listed.json()}
+    roles = {w["id"]: (w["name"], w["role"]) for w in listed.json()["items"]}
     assert roles == {mine.id: ("Mine", "owner"), theirs.id: ("Theirs", "developer")}
 
 
@@ -97,7 +97,7 @@ def test_platform_admin_reads_any_workspace_without_a_role(
     got = client.get(f"/api/v1/workspaces/{workspace.id}", headers=admin.headers)
     assert got.status_code == 200
     assert got.json()["role"] is None
-    assert client.get("/api/v1/workspaces", headers=admin.headers).json() == []
+    assert client.get("/api/v1/workspaces", headers=admin.headers).json()["items"] == []
 
 
 def test_outsiders_blocked_members_and_reviewers_get_404(

@@ -1,4 +1,4 @@
-"""Users and their API tokens."""
+"""Users, their API tokens, console sessions and failed sign-ins."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     is_platform_admin: Mapped[bool] = mapped_column(default=False)
     is_platform_reviewer: Mapped[bool] = mapped_column(default=False)
+    # argon2id (accounts/passwords.py); None: the user signs in with API tokens only.
+    password_hash: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -30,3 +32,30 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[dt.datetime | None]
+
+
+class ConsoleSession(Base):
+    """A signed-in browser. The cookie holds a random secret; only its sha256 is kept, so
+    a copy of the database opens no session."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime]
+    last_seen_at: Mapped[dt.datetime]
+    # The absolute end, whatever the activity; the idle end is last_seen_at + idle limit.
+    expires_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None]
+
+
+class SignInFailure(Base):
+    """One failed sign-in, counted against its email and its client to throttle guessing;
+    ``subject`` is ``email:<address>`` or ``client:<address>``."""
+
+    __tablename__ = "sign_in_failures"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(340), index=True)
+    failed_at: Mapped[dt.datetime] = mapped_column(index=True)

@@ -13,6 +13,7 @@ from minirelease.authz import Permission, Principal, require
 from minirelease.db import utcnow
 from minirelease.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
 from minirelease.ids import new_id
+from minirelease.pagination import Page, PageRequest, ascending, paginate
 from minirelease.partners.models import PartnerApp, PartnerReviewer
 
 
@@ -87,12 +88,11 @@ def issue_token(session: Session, *, user: User, name: str, actor: str) -> tuple
     return token, secret
 
 
-def list_tokens(session: Session, principal: Principal) -> list[ApiToken]:
-    return list(
-        session.scalars(
-            select(ApiToken).where(ApiToken.user_id == principal.user_id).order_by(ApiToken.id)
-        )
-    )
+def list_tokens(
+    session: Session, principal: Principal, *, page: PageRequest | None = None
+) -> Page[ApiToken]:
+    query = select(ApiToken).where(ApiToken.user_id == principal.user_id)
+    return paginate(session, query, [ascending(ApiToken.id)], page)
 
 
 def revoke_token(session: Session, principal: Principal, *, token_id: str) -> ApiToken:
@@ -147,3 +147,12 @@ def user_snapshot(user: User) -> dict[str, object]:
         "is_platform_admin": user.is_platform_admin,
         "is_platform_reviewer": user.is_platform_reviewer,
     }
+
+
+def user_by_email(session: Session, email: str) -> User:
+    """The user with that email; ``NotFound`` naming it otherwise (for forms that take an
+    email where the API takes a user id)."""
+    user = session.scalar(select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        raise NotFound(f"no user with email {email.strip()}")
+    return user

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -65,8 +65,14 @@ class ProblemResponse(JSONResponse):
         ).encode()
 
 
-def problem(request: Request, code: str, detail: str, **extra: Any) -> JSONResponse:
+def problem(request: Request, code: str, detail: str, **extra: Any) -> Response:
     status = STATUS_BY_CODE[code]
+    # Console pages render errors as pages (web/errors.py); the API keeps problem+json.
+    error_page = getattr(request.app.state, "error_page", None)
+    if error_page is not None:
+        page = error_page(request, status, code, detail, extra)
+        if page is not None:
+            return cast(Response, page)
     body: dict[str, Any] = {
         "type": f"urn:minirelease:problem:{code}",
         "title": TITLES[code],
@@ -76,8 +82,10 @@ def problem(request: Request, code: str, detail: str, **extra: Any) -> JSONRespo
         "instance": request.url.path,
     }
     body.update({k: v for k, v in extra.items() if v is not None})
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return ProblemResponse(body, status_code=status, headers=headers)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if "retry_after" in body:
+        headers["Retry-After"] = str(body["retry_after"])
+    return ProblemResponse(body, status_code=status, headers=headers or None)
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -89,18 +97,18 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+    async def _domain(request: Request, exc: DomainError) -> Response:
         return problem(request, exc.code, exc.detail, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = _field_errors(exc)
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
         detail = f"{'.'.join(first['loc'])}: {first['msg']}"
         return problem(request, "validation_error", detail, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = {
             401: "unauthenticated",
             403: "permission_denied",
@@ -115,17 +123,17 @@ def install(app: FastAPI) -> None:
         return problem(request, code, detail)
 
     @app.exception_handler(IntegrityError)
-    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+    async def _integrity(request: Request, exc: IntegrityError) -> Response:
         # A uniqueness race lost to a concurrent request: nothing was written.
         return problem(request, "conflict", "the change conflicts with a concurrent change")
 
     @app.exception_handler(StaleDataError)
-    async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
+    async def _stale(request: Request, exc: StaleDataError) -> Response:
         # An optimistic row_version check lost to a concurrent change: nothing was written.
         return problem(request, "conflict", "the resource changed concurrently; reload and retry")
 
     @app.exception_handler(DataError)
-    async def _data(request: Request, exc: DataError) -> JSONResponse:
+    async def _data(request: Request, exc: DataError) -> Response:
         # A value no rule caught and the database refuses (PostgreSQL text cannot hold a NUL
         # character): the request's fault, and the rollback leaves nothing written.
         log.warning("database refused a value on %s: %s", request.url.path, exc.orig)
@@ -133,11 +141,11 @@ def install(app: FastAPI) -> None:
         return problem(request, "validation_error", f"a value cannot be stored: {reason}")
 
     @app.exception_handler(OperationalError)
-    async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
+    async def _operational(request: Request, exc: OperationalError) -> Response:
         log.warning("database unavailable: %s", exc)
         return problem(request, "unavailable", "the database is busy; retry the request")
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem(request, "internal_error", "an unexpected error occurred")

@@ -1,9 +1,13 @@
 """``minirelease demo``: seed the embedded database with a realistic set-up through the
-same services the API uses, print tokens and curl lines to try, then serve."""
+same services the API uses, print every demo user's console password and API token and
+curl lines to try, then serve."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minirelease.accounts import service as accounts
+from minirelease.accounts import signin
 from minirelease.accounts.models import User
 from minirelease.authz import Principal
 from minirelease.cli import sample_app
@@ -35,15 +40,31 @@ DEMO_ACTOR = "system:demo"
 DOMAIN = "demo.example.com"
 
 PARTNER_APPS = (
-    ("superapp", "SuperApp", "super_app", "superapp://mini?appId={app_id}&page={page}"),
-    ("wallet", "Pocket Wallet", "wallet", "pocketwallet://applet?id={app_id}&page={page}"),
-    ("lite", "Lite Wallet", "lean_wallet", "https://lite.example.com/m/{app_id}?page={page}"),
+    (
+        "superapp",
+        "SuperApp",
+        "super_app",
+        "superapp://mini?appId={app_id}&page={page}&query={query}",
+    ),
+    (
+        "wallet",
+        "Pocket Wallet",
+        "wallet",
+        "pocketwallet://applet?id={app_id}&page={page}&query={query}",
+    ),
+    (
+        "lite",
+        "Lite Wallet",
+        "lean_wallet",
+        "https://lite.example.com/m/{app_id}?page={page}&query={query}",
+    ),
 )
 
 
 @dataclass
 class DemoPeople:
     tokens: dict[str, str]
+    passwords: dict[str, str]
     workspace_id: str
     mini_program_id: str
     app_id: str
@@ -92,8 +113,11 @@ def seed(settings: Settings, session_factory: Any) -> DemoPeople:
         if first_run:
             _seed_platform(session, _principal(session, admin))
             _seed_workspace(session, settings, uow)
-        people = _tokens(session)
+        passwords = _passwords(session, settings)
+        people = _tokens(session, passwords)
         uow.commit()
+    # Written once the passwords are committed, never ahead of them.
+    _save_passwords(settings, passwords)
     return people
 
 
@@ -199,7 +223,34 @@ DEMO_USERS = (
 )
 
 
-def _tokens(session: Session) -> DemoPeople:
+def _passwords(session: Session, settings: Settings) -> dict[str, str]:
+    """Console passwords: random on the first run, kept in the data directory (readable by
+    its owner only) so later runs print the same ones."""
+    path = _passwords_file(settings)
+    known: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    for name in DEMO_USERS:
+        if name in known:
+            continue
+        known[name] = f"{name}-{secrets.token_urlsafe(9)}"
+        signin.set_password(
+            session, email=f"{name}@{DOMAIN}", password=known[name], actor=DEMO_ACTOR
+        )
+    return {name: known[name] for name in DEMO_USERS}
+
+
+def _passwords_file(settings: Settings) -> Path:
+    return settings.data_dir / "demo" / "passwords.json"
+
+
+def _save_passwords(settings: Settings, passwords: dict[str, str]) -> None:
+    path = _passwords_file(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as file:
+        json.dump(passwords, file, indent=2)
+
+
+def _tokens(session: Session, passwords: dict[str, str]) -> DemoPeople:
     tokens: dict[str, str] = {}
     for name in DEMO_USERS:
         user = session.scalar(select(User).where(User.email == f"{name}@{DOMAIN}"))
@@ -207,7 +258,7 @@ def _tokens(session: Session) -> DemoPeople:
         _, tokens[name] = accounts.issue_token(session, user=user, name="demo", actor=DEMO_ACTOR)
     mp = session.scalar(select(MiniProgram).where(MiniProgram.name == "Coffee Order"))
     assert mp is not None
-    return DemoPeople(tokens, mp.workspace_id, mp.id, mp.app_id)
+    return DemoPeople(tokens, passwords, mp.workspace_id, mp.id, mp.app_id)
 
 
 def render_welcome(people: DemoPeople, base: str, data_dir: Path) -> str:
@@ -217,6 +268,9 @@ def render_welcome(people: DemoPeople, base: str, data_dir: Path) -> str:
         f"  data directory: {data_dir}",
         f"  workspace {people.workspace_id}  mini program {people.mini_program_id}"
         f" (app_id {people.app_id})",
+        "",
+        f"Console: open {base}/login and sign in as any of these users:",
+        *(f"  {name + '@' + DOMAIN:<36} {password}" for name, password in people.passwords.items()),
         "",
         "API tokens (fresh on every run; shown once):",
         *(f"  {name:<20} {token}" for name, token in t.items()),
@@ -233,6 +287,8 @@ def render_welcome(people: DemoPeople, base: str, data_dir: Path) -> str:
         ' -H "Authorization: Bearer $DEV" -F version=1.1.0 -F description="New menu"'
         f" -F package=@{data_dir / 'demo' / 'coffee-order-1.1.0.zip'}",
         f'  curl -s "{base}/api/v1/audit?workspace_id={people.workspace_id}"'
+        ' -H "Authorization: Bearer $OWNER"',
+        f'  curl -s "{base}/api/v1/releases?status=released&limit=10"'
         ' -H "Authorization: Bearer $OWNER"',
         f"  open {base}/docs for the whole API",
     ]

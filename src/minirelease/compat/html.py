@@ -146,9 +146,11 @@ def _changes(changes: Mapping[str, Any] | None, findings: Sequence[Mapping[str, 
         for cell in changes["cells_changed"][:CELLS_LISTED]
     )
     more = len(changes["cells_changed"]) - CELLS_LISTED
+    shared = counts.get("cells_compared")  # absent from reports made before it was counted
+    over = "" if shared is None else f" on the {_e(shared)} cells both runs covered"
     return (
         f'<h2>Since the previous run</h2><div class="meta">compared with run '
-        f'{_e(changes["previous_run_id"])}</div><div class="cards">{cards}</div>'
+        f'{_e(changes["previous_run_id"])}{over}</div><div class="cards">{cards}</div>'
         + (f"<h3>New</h3><ul>{new}</ul>" if new else "")
         + (f"<h3>Fixed</h3><ul>{fixed}</ul>" if fixed else "")
         + (f"<h3>Cells whose status changed</h3><ul>{moved}</ul>" if moved else "")

@@ -1,14 +1,16 @@
 """A run's matrix (design §5): the target partner app x its OS versions x networks x devices,
 all of them unless the request narrows it. The matrix keeps the profiles it was built from,
 so a run evaluates what it was started with even if an admin changes a profile meanwhile;
-``to_json``/``from_json`` store it on the run. Pure: no I/O."""
+``to_json``/``from_json`` store it on the run. ``scope_of`` tells a run over the partner
+app's whole matrix from a narrowed one (narrowed runs are for iterating; applying needs a
+whole one). Pure: no I/O."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 from minirelease.compat.model import Cell, CellContext, Target
 from minirelease.compat.profiles import (
@@ -19,6 +21,10 @@ from minirelease.compat.profiles import (
     profile_set,
 )
 from minirelease.errors import ValidationFailed
+
+Scope = Literal["full", "narrowed"]
+FULL: Final = "full"
+NARROWED: Final = "narrowed"
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,13 @@ class Matrix:
             networks=tuple(profiles.networks.values()),
             devices=tuple(profiles.devices.values()),
         )
+
+
+def scope_of(cells: Iterable[str], whole: Iterable[str]) -> Scope:
+    """``full`` when the cell ids ``cells`` cover every cell of ``whole`` (the partner app's
+    matrix with nothing narrowed, at the time), else ``narrowed``. A narrowing that names
+    every OS version, network and device is whole."""
+    return FULL if set(whole) <= set(cells) else NARROWED
 
 
 def _os_data(os: OsProfile) -> dict[str, Any]:

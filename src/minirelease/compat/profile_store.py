@@ -27,6 +27,7 @@ from minirelease.compat.profiles import (
     validate_profile,
 )
 from minirelease.errors import Conflict
+from minirelease.pagination import Page, PageRequest, paginate_sequence
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,11 @@ class StoredProfile:
     customized: bool  # False while the shipped default applies
 
 
-def list_profiles(session: Session, principal: Principal) -> list[StoredProfile]:
+def list_profiles(
+    session: Session, principal: Principal, *, page: PageRequest | None = None
+) -> Page[StoredProfile]:
     """Every profile, by kind (os, network, device), each kind in presentation order."""
-    return _effective(session)
+    return paginate_sequence(_effective(session), lambda p: (p.kind, p.name), page)
 
 
 def current_profiles(session: Session) -> ProfileSet:

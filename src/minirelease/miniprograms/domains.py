@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import idna
 
@@ -55,6 +56,23 @@ def normalize_domain(entry: str) -> str:
     return normalized
 
 
+@dataclass(frozen=True)
+class EntryProblem:
+    """One refused entry of a whitelist: where it is, what it is, and why."""
+
+    index: int
+    entry: str
+    rule: str
+    reason: str
+
+
+def whitelist_problems(list_name: str, entries: Sequence[str]) -> list[EntryProblem]:
+    """Every refused entry of a whitelist, in order (empty: the list is valid), so a form
+    can show each bad entry next to its field. The list as a whole (too many entries) is
+    ``validate_whitelist``'s to refuse."""
+    return _check_entries(list_name, entries)[1]
+
+
 def validate_whitelist(list_name: str, entries: Sequence[str]) -> list[str]:
     """Normalize a whole whitelist or raise ``ValidationFailed`` naming the list, the index
     and the entry at fault. The list is all or nothing: one bad entry refuses it."""
@@ -64,19 +82,31 @@ def validate_whitelist(list_name: str, entries: Sequence[str]) -> list[str]:
             field=list_name,
             rule="too_many_entries",
         )
+    normalized, problems = _check_entries(list_name, entries)
+    if problems:
+        first = problems[0]
+        raise _refusal(list_name, first.index, first.entry, first.rule, first.reason)
+    return normalized
+
+
+def _check_entries(list_name: str, entries: Sequence[str]) -> tuple[list[str], list[EntryProblem]]:
+    """The valid entries normalized, and a problem for each refused one."""
     normalized: list[str] = []
+    problems: list[EntryProblem] = []
     first_index: dict[str, int] = {}
     for index, entry in enumerate(entries):
         try:
             host = normalize_domain(entry)
         except InvalidDomain as exc:
-            raise _refusal(list_name, index, entry, exc.rule, exc.reason) from None
+            problems.append(EntryProblem(index, entry, exc.rule, exc.reason))
+            continue
         if host in first_index:
             reason = f"duplicates {list_name}[{first_index[host]}] (both are {host!r})"
-            raise _refusal(list_name, index, entry, "duplicate", reason)
+            problems.append(EntryProblem(index, entry, "duplicate", reason))
+            continue
         first_index[host] = index
         normalized.append(host)
-    return normalized
+    return normalized, problems
 
 
 def _refusal(list_name: str, index: int, entry: str, rule: str, reason: str) -> ValidationFailed:

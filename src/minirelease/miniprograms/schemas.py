@@ -9,9 +9,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
 
-from minirelease.api.schemas import Body, Read
 from minirelease.miniprograms import rules
 from minirelease.miniprograms.models import MiniProgram
+from minirelease.schemas import Body, Read
 
 _IMMUTABLE = ("app_id", "release_target")
 

@@ -21,6 +21,7 @@ from minirelease.ids import new_id
 from minirelease.miniprograms import domains, rules
 from minirelease.miniprograms.lookup import load_mini_program
 from minirelease.miniprograms.models import MiniProgram
+from minirelease.pagination import Page, PageRequest, ascending, paginate
 from minirelease.workspaces.lookup import load_workspace
 from minirelease.workspaces.models import DeveloperAssignment
 
@@ -70,8 +71,8 @@ def create_mini_program(
 
 
 def list_mini_programs(
-    session: Session, principal: Principal, *, workspace_id: str
-) -> list[MiniProgram]:
+    session: Session, principal: Principal, *, workspace_id: str, page: PageRequest | None = None
+) -> Page[MiniProgram]:
     workspace, roles = load_workspace(
         session, principal, workspace_id, Permission.MINI_PROGRAM_READ
     )
@@ -80,12 +81,13 @@ def list_mini_programs(
         # Only a developer reads without seeing the whole workspace: their assigned ones.
         membership = active_membership(session, principal, workspace.id)
         if membership is None:
-            return []
+            return Page([])
         assigned = select(DeveloperAssignment.mini_program_id).where(
             DeveloperAssignment.membership_id == membership.id
         )
         query = query.where(MiniProgram.id.in_(assigned))
-    return list(session.scalars(query.order_by(MiniProgram.created_at, MiniProgram.id)))
+    order = [ascending(MiniProgram.created_at), ascending(MiniProgram.id)]
+    return paginate(session, query, order, page)
 
 
 def get_mini_program(

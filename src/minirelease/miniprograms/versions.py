@@ -22,6 +22,7 @@ from minirelease.packages.receive import ReceivedUpload, invalid_field
 from minirelease.packages.rules import UploadLimits
 from minirelease.packages.storage import BlobStore
 from minirelease.packages.zipcheck import inspect_package
+from minirelease.pagination import Page, PageRequest, descending, paginate
 
 # Semantic Versioning 2.0.0, the regular expression semver.org recommends (ASCII digits).
 SEMVER = re.compile(
@@ -123,16 +124,14 @@ def _find(session: Session, mini_program_id: str, version: str) -> Version | Non
     )
 
 
-def list_versions(session: Session, principal: Principal, *, mini_program_id: str) -> list[Version]:
+def list_versions(
+    session: Session, principal: Principal, *, mini_program_id: str, page: PageRequest | None = None
+) -> Page[Version]:
     """The mini program's versions, newest first."""
     mp, _ = load_mini_program(session, principal, mini_program_id, Permission.VERSION_READ)
-    return list(
-        session.scalars(
-            select(Version)
-            .where(Version.mini_program_id == mp.id)
-            .order_by(Version.created_at.desc(), Version.id.desc())
-        )
-    )
+    query = select(Version).where(Version.mini_program_id == mp.id)
+    order = [descending(Version.created_at), descending(Version.id)]
+    return paginate(session, query, order, page)
 
 
 def get_version(

@@ -29,6 +29,8 @@ PACKAGE_FIELD = "package"
 # Byte caps on the text fields; the service applies the real rules (semver, 200 chars).
 TEXT_FIELD_CAPS = {"version": 256, "description": 4096}
 EXPECTED_FIELDS = ("version", "description", PACKAGE_FIELD)
+# The cap on a text field a caller adds to the expected ones (a form's CSRF token).
+EXTRA_FIELD_CAP = 256
 # Room for the text fields, part headers and boundaries on top of the package itself.
 FRAMING_ALLOWANCE = 64 * 1024
 # Bodies are fed to the parser in slices this size, so a huge chunk from the server still
@@ -94,9 +96,10 @@ class _StagedFile:
 class _FormCollector:
     """python-multipart callbacks: route each part to a text buffer or the staged file."""
 
-    def __init__(self, tmp_dir: Path, limit: int) -> None:
+    def __init__(self, tmp_dir: Path, limit: int, extra_fields: tuple[str, ...] = ()) -> None:
         self._tmp_dir = tmp_dir
         self._limit = limit
+        self._expected = EXPECTED_FIELDS + extra_fields
         self.texts: dict[str, bytearray] = {}
         self.package: _StagedFile | None = None
         self.filename: str | None = None
@@ -133,8 +136,8 @@ class _FormCollector:
         if b"name" not in options:
             raise ValidationFailed("a multipart part has no Content-Disposition name")
         name = options[b"name"].decode("utf-8", errors="replace")
-        if name not in EXPECTED_FIELDS:
-            raise invalid_field(name, f"unknown field; expected {', '.join(EXPECTED_FIELDS)}")
+        if name not in self._expected:
+            raise invalid_field(name, f"unknown field; expected {', '.join(self._expected)}")
         if name in self.texts or (name == PACKAGE_FIELD and self.package is not None):
             raise invalid_field(name, "given more than once")
         self._current_name = name
@@ -152,7 +155,7 @@ class _FormCollector:
             return
         assert target is not None  # headers_finished always precedes data
         target.extend(data[start:end])
-        cap = TEXT_FIELD_CAPS[self._current_name]
+        cap = TEXT_FIELD_CAPS.get(self._current_name, EXTRA_FIELD_CAP)
         if len(target) > cap:
             raise invalid_field(self._current_name, f"longer than {cap} bytes")
 
@@ -193,16 +196,19 @@ async def receive_upload(
     *,
     tmp_dir: Path,
     max_bytes: int,
+    extra_fields: tuple[str, ...] = (),
 ) -> ReceivedUpload:
     """Stream a multipart body into a ``ReceivedUpload``. Refuses at once when the declared
     Content-Length already exceeds the limit, and mid-stream as soon as the package part
-    (or the body as a whole) passes it."""
+    (or the body as a whole) passes it. ``extra_fields`` names text fields accepted besides
+    the expected ones (at most ``EXTRA_FIELD_CAP`` bytes each), such as a form's CSRF
+    token; they arrive in ``fields`` like the others."""
     boundary = _boundary(headers)
     max_body = max_bytes + FRAMING_ALLOWANCE
     declared = _declared_length(headers)
     if declared is not None and declared > max_body:
         raise too_large(max_bytes)
-    collector = _FormCollector(tmp_dir, max_bytes)
+    collector = _FormCollector(tmp_dir, max_bytes, extra_fields)
     try:
         parser = MultipartParser(boundary, collector.callbacks())
         received = 0

@@ -12,9 +12,9 @@ from typing import Any
 from pydantic import Field, StrictBool, StrictInt, StrictStr
 from pydantic.json_schema import SkipJsonSchema
 
-from minirelease.api.schemas import Body, Read
 from minirelease.partners import profile
 from minirelease.partners.defaults import WALLET_PROFILE
+from minirelease.schemas import Body, Read
 
 _LIMITS_DOC = (
     "Package size limits in bytes: main_package_bytes, subpackage_bytes and total_bytes "

@@ -18,6 +18,7 @@ from minirelease.authz import Permission, Principal, Role, require
 from minirelease.db import utcnow
 from minirelease.errors import Conflict, NotFound, ValidationFailed
 from minirelease.ids import new_id
+from minirelease.pagination import Page, PageRequest, ascending, paginate
 from minirelease.partners import profile
 from minirelease.partners.models import PartnerApp, PartnerReviewer
 
@@ -48,8 +49,10 @@ def get_partner_app(session: Session, code: str) -> PartnerApp:
     return app
 
 
-def list_partner_apps(session: Session, principal: Principal) -> list[PartnerApp]:
-    return list(session.scalars(select(PartnerApp).order_by(PartnerApp.code)))
+def list_partner_apps(
+    session: Session, principal: Principal, *, page: PageRequest | None = None
+) -> Page[PartnerApp]:
+    return paginate(session, select(PartnerApp), [ascending(PartnerApp.code)], page)
 
 
 def read_partner_app(session: Session, principal: Principal, *, code: str) -> PartnerApp:
@@ -192,21 +195,21 @@ def add_partner_reviewer(
     return user, app
 
 
-def list_partner_reviewers(session: Session, principal: Principal, *, code: str) -> list[User]:
+def list_partner_reviewers(
+    session: Session, principal: Principal, *, code: str, page: PageRequest | None = None
+) -> Page[User]:
     require(
         roles_on_partner_app(principal, code),
         Permission.PARTNER_REVIEWERS_READ,
         what="partner app's reviewers",
     )
     app = get_partner_app(session, code)
-    return list(
-        session.scalars(
-            select(User)
-            .join(PartnerReviewer, PartnerReviewer.user_id == User.id)
-            .where(PartnerReviewer.partner_app_id == app.id)
-            .order_by(User.email)
-        )
+    query = (
+        select(User)
+        .join(PartnerReviewer, PartnerReviewer.user_id == User.id)
+        .where(PartnerReviewer.partner_app_id == app.id)
     )
+    return paginate(session, query, [ascending(User.email)], page)
 
 
 def remove_partner_reviewer(
@@ -240,13 +243,12 @@ def add_platform_reviewer(session: Session, principal: Principal, *, user_id: st
     return user
 
 
-def list_platform_reviewers(session: Session, principal: Principal) -> list[User]:
+def list_platform_reviewers(
+    session: Session, principal: Principal, *, page: PageRequest | None = None
+) -> Page[User]:
     require(principal.platform_roles(), Permission.PLATFORM_REVIEWERS_MANAGE, what="reviewer")
-    return list(
-        session.scalars(
-            select(User).where(User.is_platform_reviewer.is_(True)).order_by(User.email)
-        )
-    )
+    query = select(User).where(User.is_platform_reviewer.is_(True))
+    return paginate(session, query, [ascending(User.email)], page)
 
 
 def remove_platform_reviewer(session: Session, principal: Principal, *, user_id: str) -> None:

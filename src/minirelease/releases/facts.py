@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from minirelease.partners.models import PartnerApp
-from minirelease.releases.models import CompatibilityRun, Listing, Release
+from minirelease.releases.compat_gate import finished_runs, gate_run
+from minirelease.releases.models import Listing, Release
 from minirelease.releases.state import ACTIVE, ReleaseFacts, Status
 
 
@@ -20,18 +21,10 @@ def listing_for(session: Session, release: Release, *, for_update: bool = False)
     return session.scalar(query)
 
 
-def current_run(session: Session, release: Release) -> CompatibilityRun | None:
-    if release.compat_run_id is None:
-        return None
-    run = session.get(CompatibilityRun, release.compat_run_id)
-    if run is None or run.build_number != release.build_number:
-        return None
-    return run
-
-
 def facts_for(session: Session, release: Release) -> ReleaseFacts:
     listing = listing_for(session, release)
-    run = current_run(session, release)
+    finished = finished_runs(session, release)
+    run = gate_run(session, release, finished)  # the latest whole one of them
     partner = session.get(PartnerApp, release.partner_app_id)
     others_active = session.scalar(
         select(func.count())
@@ -50,7 +43,8 @@ def facts_for(session: Session, release: Release) -> ReleaseFacts:
         halted=release.halted,
         platform_approved=release.platform_decision == "approve",
         partner_approved=release.partner_decision == "approve",
-        compat_finished_on_current_build=run is not None and run.status == "finished",
+        compat_finished_on_current_build=bool(finished),
+        compat_whole_on_current_build=run is not None,
         compat_failing=bool(run and run.summary and run.summary.get("status") == "fail"),
         partner_blocks_failing_reports=bool(partner and partner.block_on_failing_report),
         # A removed mini program serves nobody: nothing is online for a grayscale to share.

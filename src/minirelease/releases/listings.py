@@ -34,6 +34,8 @@ class ListingView:
     online: Release | None
     active: Release | None
     released_history: list[Release]
+    # What the caller may do on the pair (for pages that offer only what is allowed).
+    permissions: frozenset[Permission] = frozenset()
 
 
 def _active_release(session: Session, mp_id: str, partner_id: str) -> Release | None:
@@ -124,7 +126,7 @@ def _load(
 def read_listing(
     session: Session, principal: Principal, *, mini_program_id: str, code: str
 ) -> ListingView:
-    mp, partner, listing, _ = _load(
+    mp, partner, listing, roles = _load(
         session, principal, mini_program_id, code, Permission.RELEASE_READ
     )
     online = session.get(Release, listing.online_release_id) if listing.online_release_id else None
@@ -135,7 +137,32 @@ def read_listing(
         online,
         _active_release(session, mp.id, partner.id),
         released_history(session, mp.id, partner.id)[: ROLLBACK_DEPTH + 1],
+        granted(roles),
     )
+
+
+def rollback_targets(session: Session, view: ListingView) -> list[Release]:
+    """The releases ``rollback`` may put online again on the pair of ``view`` (read with
+    ``read_listing``), newest first: one per version, the last ``ROLLBACK_DEPTH`` versions
+    released before the online one. Empty when nothing can be rolled back."""
+    if view.online is None or view.listing.removal_status == "removed":
+        return []
+    return _rollback_targets(session, view.mini_program.id, view.partner.id, view.online)
+
+
+def _rollback_targets(
+    session: Session, mp_id: str, partner_id: str, current: Release
+) -> list[Release]:
+    candidates = [
+        r
+        for r in released_history(session, mp_id, partner_id)
+        if r.id != current.id and r.version != current.version
+    ]
+    seen: list[Release] = []
+    for r in candidates:  # the last 5 distinct versions
+        if r.version not in {s.version for s in seen}:
+            seen.append(r)
+    return seen[:ROLLBACK_DEPTH]
 
 
 def rollback(
@@ -156,16 +183,7 @@ def rollback(
     current = session.get(Release, listing.online_release_id) if listing.online_release_id else None
     if current is None or listing.removal_status == "removed":
         raise InvalidTransition("not_released", "roll_back", "nothing is online to roll back")
-    candidates = [
-        r
-        for r in released_history(session, mp.id, partner.id)
-        if r.id != current.id and r.version != current.version
-    ]
-    seen: list[Release] = []
-    for r in candidates:  # the last 5 distinct versions
-        if r.version not in {s.version for s in seen}:
-            seen.append(r)
-    seen = seen[:ROLLBACK_DEPTH]
+    seen = _rollback_targets(session, mp.id, partner.id, current)
     if not seen:
         raise InvalidTransition(
             "released", "roll_back", "there is no earlier version to roll back to"

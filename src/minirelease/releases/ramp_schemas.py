@@ -8,10 +8,10 @@ import datetime as dt
 from pydantic import BaseModel, Field, StrictFloat, StrictInt, StrictStr
 from sqlalchemy.orm import Session
 
-from minirelease.api.schemas import Body
 from minirelease.releases import health, ramp
 from minirelease.releases.models import RampPlan, Release
 from minirelease.releases.state import Status
+from minirelease.schemas import Body
 
 Number = StrictInt | StrictFloat
 

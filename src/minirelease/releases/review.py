@@ -12,6 +12,7 @@ from minirelease.errors import PermissionDenied, ValidationFailed
 from minirelease.miniprograms import service as miniprograms
 from minirelease.partners.models import PartnerApp
 from minirelease.releases.access import load_release
+from minirelease.releases.compat_gate import gate_run
 from minirelease.releases.facts import listing_for
 from minirelease.releases.models import Release
 from minirelease.releases.state import Action, Params
@@ -38,7 +39,12 @@ def apply_for_release(
     basic_info: dict[str, Any] | None = None,
 ) -> Release:
     """ "Apply to Release". Basic info may be edited here (it updates the mini program);
-    the whitelists are read-only here and snapshotted with it for the reviewers."""
+    the whitelists are read-only here and snapshotted with it for the reviewers.
+
+    Needs a finished compatibility run over the partner app's whole matrix on the current
+    build (releases/compat_gate.py), refused otherwise with ``invalid_transition`` and a
+    ``reason``. The release then shows that run, the report the reviewers decide on, even
+    when narrowed runs came after it."""
     release, mp, _ = load_release(
         session, principal, release_id, Permission.RELEASE_MANAGE, for_update=True
     )
@@ -60,6 +66,7 @@ def apply_for_release(
         "category": mp.category,
         "icon_sha256": mp.icon_sha256,
     }
+    gate = gate_run(session, release)  # None: the transition refuses, saying why
     transition(
         session,
         release,
@@ -77,6 +84,7 @@ def apply_for_release(
             "partner_decision": None,
             "partner_comment": None,
             "partner_reviewer_id": None,
+            **({"compat_run_id": gate.id} if gate is not None else {}),
         },
     )
     return release

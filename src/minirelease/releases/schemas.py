@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StrictFloat, StrictInt, StrictStr
 from sqlalchemy.orm import Session
 
-from minirelease.api.schemas import Body
 from minirelease.db import utcnow
 from minirelease.partners.models import PartnerApp
+from minirelease.releases.compat_gate import recorded_scope
 from minirelease.releases.models import CompatibilityRun, Release
 from minirelease.releases.ramp_schemas import RampPlanCreate, RampRead, ramp_read
 from minirelease.releases.state import Status, caller_actions
+from minirelease.schemas import Body
 
 
 class ReleaseCreate(Body):
@@ -63,9 +64,19 @@ class BuildRead(BaseModel):
     log: list[Any]
 
 
+RunScope = Annotated[
+    Literal["full", "narrowed"] | None,
+    Field(
+        description="full: over the partner app's whole matrix; narrowed: over the os,"
+        " networks or devices chosen (not enough to apply); null for an older run"
+    ),
+]
+
+
 class CompatibilityRead(BaseModel):
     run_id: str | None
     status: str | None
+    scope: RunScope = None
     summary: dict[str, Any] | None
 
 
@@ -125,6 +136,7 @@ def release_read(session: Session, release: Release) -> ReleaseRead:
         compatibility=CompatibilityRead(
             run_id=run.id if run else None,
             status=run.status if run else None,
+            scope=recorded_scope(run) if run else None,
             summary=run.summary if run else None,
         ),
         reviews={
@@ -155,6 +167,7 @@ class RunRead(BaseModel):
     build_number: int
     package_sha256: str
     status: str
+    scope: RunScope = None
     progress: dict[str, int]
     matrix: dict[str, Any]
     summary: dict[str, Any] | None
@@ -171,6 +184,7 @@ def run_read(run: CompatibilityRun) -> RunRead:
         build_number=run.build_number,
         package_sha256=run.build_sha256,
         status=run.status,
+        scope=recorded_scope(run),
         progress={"cells_done": run.cells_done, "cells_total": run.cells_total},
         matrix=run.matrix,
         summary=run.summary,

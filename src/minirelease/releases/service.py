@@ -15,6 +15,7 @@ from minirelease.ids import new_id
 from minirelease.jobs import enqueue
 from minirelease.miniprograms.lookup import load_mini_program
 from minirelease.miniprograms.models import Version
+from minirelease.pagination import Page, PageRequest, descending, paginate
 from minirelease.partners.models import PartnerApp
 from minirelease.releases.access import load_release
 from minirelease.releases.models import Listing, Release
@@ -101,13 +102,13 @@ def create_release(
     return release
 
 
-def list_releases(session: Session, principal: Principal, *, mini_program_id: str) -> list[Release]:
+def list_releases(
+    session: Session, principal: Principal, *, mini_program_id: str, page: PageRequest | None = None
+) -> Page[Release]:
+    """The mini program's releases, newest first (across mini programs: queries.py)."""
     mp, _ = load_mini_program(session, principal, mini_program_id, Permission.RELEASE_READ)
-    return list(
-        session.scalars(
-            select(Release).where(Release.mini_program_id == mp.id).order_by(Release.id.desc())
-        )
-    )
+    query = select(Release).where(Release.mini_program_id == mp.id)
+    return paginate(session, query, [descending(Release.id)], page)
 
 
 def get_release(session: Session, principal: Principal, *, release_id: str) -> Release:

@@ -72,7 +72,11 @@ class ReleaseFacts:
     halted: bool = False
     platform_approved: bool = False
     partner_approved: bool = False
+    # The compatibility gate of apply (releases/compat_gate.py): some run finished on the
+    # current build; one of them covered the partner app's whole matrix; the latest such
+    # whole run's report fails.
     compat_finished_on_current_build: bool = False
+    compat_whole_on_current_build: bool = False
     compat_failing: bool = False
     partner_blocks_failing_reports: bool = False
     pair_has_online_version: bool = False
@@ -87,7 +91,21 @@ class Params:
     basis_points: int | None = None
 
 
-Guard = Callable[[ReleaseFacts, Params], str | None]  # the reason to refuse, or None
+@dataclass(frozen=True)
+class Refusal:
+    """A guard's refusal that also names its ``reason`` with a stable code, for callers to
+    act on (the API's problem body carries it next to ``code: invalid_transition``)."""
+
+    reason: str
+    detail: str
+
+
+# Stable reasons of the compatibility gate of apply.
+COMPAT_RUN_MISSING = "compatibility_run_missing"
+COMPAT_RUN_NARROWED = "compatibility_run_narrowed"
+COMPAT_REPORT_FAILING = "compatibility_report_failing"
+
+Guard = Callable[[ReleaseFacts, Params], str | Refusal | None]  # why to refuse, or None
 Target = Status | Callable[[ReleaseFacts, Params], Status]
 
 
@@ -102,11 +120,28 @@ class Transition:
 # Guards ---------------------------------------------------------------------------------
 
 
-def _compat_done(f: ReleaseFacts, _: Params) -> str | None:
+def _compat_done(f: ReleaseFacts, _: Params) -> Refusal | None:
+    """Apply needs a finished run over the partner app's whole matrix on the current build,
+    whatever the partner app's policy (narrowed runs are for iterating); where the partner
+    app refuses failing reports, that run's report must not fail."""
     if not f.compat_finished_on_current_build:
-        return "apply needs a finished compatibility run on the current build"
+        return Refusal(
+            COMPAT_RUN_MISSING,
+            "apply needs a finished compatibility run on the current build: "
+            "run Test Compatibility over the partner app's whole matrix",
+        )
+    if not f.compat_whole_on_current_build:
+        return Refusal(
+            COMPAT_RUN_NARROWED,
+            "apply needs a finished compatibility run over the partner app's whole matrix on "
+            "the current build, and this build's runs were narrowed: run Test Compatibility "
+            "over the whole matrix (leave out os, networks and devices)",
+        )
     if f.compat_failing and f.partner_blocks_failing_reports:
-        return "the partner app does not accept releases whose compatibility report fails"
+        return Refusal(
+            COMPAT_REPORT_FAILING,
+            "the partner app does not accept releases whose compatibility report fails",
+        )
     return None
 
 
@@ -253,8 +288,12 @@ def decide(facts: ReleaseFacts, action: Action, params: Params | None = None) ->
             f"cannot {action.value} a release that is {facts.status.value.replace('_', ' ')}",
         )
     for guard in transition.guards:
-        reason = guard(facts, params)
-        if reason is not None:
-            raise InvalidTransition(facts.status.value, action.value, reason)
+        refused = guard(facts, params)
+        if isinstance(refused, Refusal):
+            raise InvalidTransition(
+                facts.status.value, action.value, refused.detail, reason=refused.reason
+            )
+        if refused is not None:
+            raise InvalidTransition(facts.status.value, action.value, refused)
     target = transition.target
     return target if isinstance(target, Status) else target(facts, params)

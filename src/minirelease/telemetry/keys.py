@@ -17,6 +17,7 @@ from minirelease.authz import Permission, Principal, require
 from minirelease.db import utcnow
 from minirelease.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
 from minirelease.ids import new_id
+from minirelease.pagination import Page, PageRequest, ascending, paginate
 from minirelease.partners.models import PartnerApp
 from minirelease.partners.service import get_partner_app, roles_on_partner_app
 from minirelease.telemetry.models import PartnerAppKey
@@ -85,15 +86,12 @@ def create_key(
     return key, secret
 
 
-def list_keys(session: Session, principal: Principal, *, code: str) -> list[PartnerAppKey]:
+def list_keys(
+    session: Session, principal: Principal, *, code: str, page: PageRequest | None = None
+) -> Page[PartnerAppKey]:
     app = _manageable(session, principal, code)
-    return list(
-        session.scalars(
-            select(PartnerAppKey)
-            .where(PartnerAppKey.partner_app_id == app.id)
-            .order_by(PartnerAppKey.id)
-        )
-    )
+    query = select(PartnerAppKey).where(PartnerAppKey.partner_app_id == app.id)
+    return paginate(session, query, [ascending(PartnerAppKey.id)], page)
 
 
 def revoke_key(session: Session, principal: Principal, *, code: str, key_id: str) -> PartnerAppKey:

@@ -6,7 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, Field, StrictInt
 
-from minirelease.api.schemas import Body, Read
+from minirelease.schemas import Body, Read
 from minirelease.telemetry.service import MAX_COUNT, MAX_EVENTS, Event, Outcome
 
 

@@ -24,9 +24,10 @@ from minirelease.authz import Permission, Principal, Role
 from minirelease.db import utcnow
 from minirelease.errors import Conflict, NotFound, PermissionDenied, Unauthenticated
 from minirelease.ids import new_id
+from minirelease.pagination import Page, PageRequest, ascending, paginate
 from minirelease.workspaces import members, rules
 from minirelease.workspaces.lookup import load_workspace
-from minirelease.workspaces.models import Invitation, Membership
+from minirelease.workspaces.models import Invitation, Membership, Workspace
 
 # The audit actor for the account an invitation creates, which has no id until it exists.
 INVITATION_ACTOR = "system:invitation"
@@ -90,22 +91,23 @@ def create_invitation(
 
 
 def list_invitations(
-    session: Session, principal: Principal, *, workspace_id: str, now: dt.datetime | None = None
-) -> list[Invitation]:
+    session: Session,
+    principal: Principal,
+    *,
+    workspace_id: str,
+    now: dt.datetime | None = None,
+    page: PageRequest | None = None,
+) -> Page[Invitation]:
     """The pending invitations: neither accepted nor expired."""
     now = now or utcnow()
     load_workspace(session, principal, workspace_id, Permission.WORKSPACE_DEVELOPERS_MANAGE)
-    return list(
-        session.scalars(
-            select(Invitation)
-            .where(
-                Invitation.workspace_id == workspace_id,
-                Invitation.accepted_at.is_(None),
-                Invitation.expires_at > now,
-            )
-            .order_by(Invitation.created_at, Invitation.id)
-        )
+    query = select(Invitation).where(
+        Invitation.workspace_id == workspace_id,
+        Invitation.accepted_at.is_(None),
+        Invitation.expires_at > now,
     )
+    order = [ascending(Invitation.created_at), ascending(Invitation.id)]
+    return paginate(session, query, order, page)
 
 
 def revoke_invitation(
@@ -223,3 +225,22 @@ def _snapshot(invitation: Invitation) -> dict[str, Any]:
         "mini_program_ids": list(invitation.mini_program_ids),
         "expires_at": invitation.expires_at.isoformat(),
     }
+
+
+def pending_for(
+    session: Session, principal: Principal, *, now: dt.datetime | None = None
+) -> list[tuple[Invitation, str]]:
+    """Invitations addressed to the caller's email, not yet accepted nor expired, with the
+    name of the workspace each is for."""
+    now = now or utcnow()
+    rows = session.execute(
+        select(Invitation, Workspace.name)
+        .join(Workspace, Workspace.id == Invitation.workspace_id)
+        .where(
+            Invitation.email == principal.email.lower(),
+            Invitation.accepted_at.is_(None),
+            Invitation.expires_at > now,
+        )
+        .order_by(Invitation.created_at, Invitation.id)
+    )
+    return [(invitation, name) for invitation, name in rows]

@@ -21,6 +21,7 @@ from minirelease.db import utcnow
 from minirelease.errors import NotFound, ValidationFailed
 from minirelease.ids import new_id
 from minirelease.miniprograms.models import MiniProgram
+from minirelease.pagination import Page, PageRequest, ascending, paginate_rows
 from minirelease.workspaces import rules
 from minirelease.workspaces.lookup import load_workspace
 from minirelease.workspaces.models import DeveloperAssignment, Membership, Workspace
@@ -41,25 +42,30 @@ class Member:
     mini_program_ids: list[str]
 
 
-def list_members(session: Session, principal: Principal, *, workspace_id: str) -> list[Member]:
+def list_members(
+    session: Session, principal: Principal, *, workspace_id: str, page: PageRequest | None = None
+) -> Page[Member]:
+    """Owners, then masters, then developers, each by email."""
     load_workspace(session, principal, workspace_id, Permission.WORKSPACE_MEMBERS_READ)
-    rows = session.execute(
+    query = (
         select(Membership, User.email)
         .join(User, User.id == Membership.user_id)
         .where(Membership.workspace_id == workspace_id)
-        .order_by(_ROLE_ORDER, User.email)
-    ).all()
-    assigned: dict[str, list[str]] = {}
-    for membership_id, mini_program_id in session.execute(
+    )
+    order = [ascending(_ROLE_ORDER), ascending(User.email), ascending(Membership.id)]
+    rows = paginate_rows(session, query, order, page)
+    assignments = (
         select(DeveloperAssignment.membership_id, DeveloperAssignment.mini_program_id)
         .join(Membership, Membership.id == DeveloperAssignment.membership_id)
         .where(Membership.workspace_id == workspace_id)
         .order_by(DeveloperAssignment.mini_program_id)
-    ):
+    )
+    if page is not None:  # only the page's members
+        assignments = assignments.where(Membership.id.in_([row[0].id for row in rows]))
+    assigned: dict[str, list[str]] = {}
+    for membership_id, mini_program_id in session.execute(assignments):
         assigned.setdefault(membership_id, []).append(mini_program_id)
-    return [
-        _member(membership, email, assigned.get(membership.id, [])) for membership, email in rows
-    ]
+    return rows.map(lambda row: _member(row[0], row[1], assigned.get(row[0].id, [])))
 
 
 def update_member(

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from minirelease.api.schemas import Body, Read
+from minirelease.schemas import Body, Read
 
 # Bounds the work one request can ask for; a workspace has far fewer mini programs.
 MAX_ASSIGNMENTS = 500

@@ -15,6 +15,7 @@ from minirelease.authz import Principal, Role
 from minirelease.db import utcnow
 from minirelease.errors import ValidationFailed
 from minirelease.ids import new_id
+from minirelease.pagination import Page, PageRequest, ascending, paginate_rows
 from minirelease.workspaces import members
 from minirelease.workspaces.lookup import load_workspace
 from minirelease.workspaces.models import Membership, Workspace
@@ -56,15 +57,18 @@ def create_workspace(session: Session, principal: Principal, *, name: str) -> Wo
     return _view(workspace, Role.OWNER)
 
 
-def list_workspaces(session: Session, principal: Principal) -> list[WorkspaceView]:
+def list_workspaces(
+    session: Session, principal: Principal, *, page: PageRequest | None = None
+) -> Page[WorkspaceView]:
     """The workspaces where the caller is an active (unblocked) member."""
-    rows = session.execute(
+    query = (
         select(Workspace, Membership.role)
         .join(Membership, Membership.workspace_id == Workspace.id)
         .where(Membership.user_id == principal.user_id, Membership.blocked.is_(False))
-        .order_by(Workspace.created_at, Workspace.id)
     )
-    return [_view(workspace, role) for workspace, role in rows]
+    order = [ascending(Workspace.created_at), ascending(Workspace.id)]
+    rows = paginate_rows(session, query, order, page)
+    return rows.map(lambda row: _view(row[0], row[1]))
 
 
 def get_workspace(session: Session, principal: Principal, *, workspace_id: str) -> WorkspaceView:

@@ -10,6 +10,7 @@ from minirelease.api.routers import (
     miniprograms,
     partner_keys,
     partners,
+    qrcodes,
     releases,
     telemetry,
     versions,
@@ -31,5 +32,6 @@ ROUTERS = [
     releases.router,
     compat_profiles.router,
     listings.router,
+    qrcodes.router,
     audit.router,
 ]

@@ -10,7 +10,8 @@ from pydantic import Field
 from minirelease.accounts import service
 from minirelease.accounts.models import User
 from minirelease.api.deps import CurrentUser, DbSession, Uow
-from minirelease.api.schemas import Body, Read
+from minirelease.api.paging import PageRead, Paging, page_read
+from minirelease.schemas import Body, Read
 
 router = APIRouter(tags=["accounts"])
 
@@ -70,9 +71,9 @@ def me(principal: CurrentUser, session: DbSession) -> MeRead:
     )
 
 
-@router.get("/me/tokens", response_model=list[TokenRead])
-def list_tokens(principal: CurrentUser, session: DbSession) -> list[TokenRead]:
-    return [TokenRead.model_validate(t) for t in service.list_tokens(session, principal)]
+@router.get("/me/tokens", response_model=PageRead[TokenRead])
+def list_tokens(principal: CurrentUser, session: DbSession, page: Paging) -> PageRead[TokenRead]:
+    return page_read(service.list_tokens(session, principal, page=page), TokenRead.model_validate)
 
 
 @router.post("/me/tokens", status_code=201, response_model=TokenCreated)

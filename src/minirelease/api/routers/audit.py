@@ -1,4 +1,5 @@
-"""The audit log over HTTP: ``GET /audit`` filtered by workspace, mini program or release."""
+"""The audit log over HTTP: ``GET /audit`` filtered by workspace, mini program or release,
+newest first, a page at a time."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from fastapi import APIRouter, Query
 
 from minirelease import audit_query
 from minirelease.api.deps import CurrentUser, DbSession
-from minirelease.api.schemas import Read
+from minirelease.api.paging import PageRead, Paging, page_read
+from minirelease.schemas import Read
 
 router = APIRouter(tags=["audit"])
 
@@ -29,31 +31,28 @@ class AuditEventRead(Read):
     after: dict[str, Any] | None
 
 
-class AuditPage(Read):
-    events: list[AuditEventRead]
-    next_before: str | None
-
-
-@router.get("/audit", response_model=AuditPage)
+@router.get("/audit", response_model=PageRead[AuditEventRead])
 def list_audit_events(
     principal: CurrentUser,
     session: DbSession,
+    page: Paging,
     workspace_id: str | None = None,
     mini_program_id: str | None = None,
     release_id: str | None = None,
-    before: Annotated[str | None, Query(description="Cursor: next_before of the last page")] = None,
-    limit: Annotated[int, Query(ge=1, le=audit_query.MAX_PAGE)] = 100,
-) -> AuditPage:
+    action: Annotated[
+        str | None,
+        Query(max_length=80, description="An action, or a family: `release` matches `release.*`"),
+    ] = None,
+    actor: Annotated[str | None, Query(max_length=80, description="A user id")] = None,
+) -> PageRead[AuditEventRead]:
     events = audit_query.list_events(
         session,
         principal,
         workspace_id=workspace_id,
         mini_program_id=mini_program_id,
         release_id=release_id,
-        before=before,
-        limit=limit,
+        action=action,
+        actor=actor,
+        page=page,
     )
-    next_before = events[-1].id if len(events) == limit else None
-    return AuditPage(
-        events=[AuditEventRead.model_validate(e) for e in events], next_before=next_before
-    )
+    return page_read(events, AuditEventRead.model_validate)

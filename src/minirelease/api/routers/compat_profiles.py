@@ -9,9 +9,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from minirelease.api.deps import CurrentUser, DbSession, Uow
-from minirelease.api.schemas import Body
+from minirelease.api.paging import PageRead, Paging, page_read
 from minirelease.compat import profile_store
 from minirelease.compat.profile_store import StoredProfile
+from minirelease.schemas import Body
 
 router = APIRouter(tags=["compatibility"])
 
@@ -34,8 +35,10 @@ def _read(profile: StoredProfile) -> ProfileRead:
 
 
 @router.get("/compat/profiles")
-def list_profiles(principal: CurrentUser, session: DbSession) -> list[ProfileRead]:
-    return [_read(profile) for profile in profile_store.list_profiles(session, principal)]
+def list_profiles(
+    principal: CurrentUser, session: DbSession, page: Paging
+) -> PageRead[ProfileRead]:
+    return page_read(profile_store.list_profiles(session, principal, page=page), _read)
 
 
 @router.put("/compat/profiles/{kind}/{name}")

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from starlette.applications import Starlette
 
 from minirelease.accounts import service as accounts
-from minirelease.api.deps import AppSettings, DbSession, bearer_token
+from minirelease.api.deps import OPTIONAL_AUTH, AppSettings, DbSession, UserToken
 from minirelease.errors import NotFound, NotReleased, ValidationFailed
 from minirelease.packages.storage import BlobStore
 from minirelease.releases.access import build_is_public, build_is_visible, releases_of_build
@@ -129,9 +129,9 @@ def packages_path(app: Starlette) -> str:
     return path
 
 
-@router.get("/packages/{sha256}", name="download_package")
+@router.get("/packages/{sha256}", name="download_package", openapi_extra=OPTIONAL_AUTH)
 def download_package(
-    sha256: str, request: Request, settings: AppSettings, session: DbSession
+    sha256: str, token: UserToken, settings: AppSettings, session: DbSession
 ) -> StreamingResponse:
     """A built package, by its digest. Once a release of it was served (pilot or later),
     anyone may download it and caches may keep it forever (it is content-addressed);
@@ -144,7 +144,6 @@ def download_package(
     if build_is_public(releases):
         cache_control = "public, max-age=31536000, immutable"
     else:
-        token = bearer_token(request)
         principal = accounts.authenticate(session, token) if token else None
         if principal is None or not build_is_visible(session, principal, releases):
             raise NotFound("package not found")

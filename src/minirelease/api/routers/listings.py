@@ -6,9 +6,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from minirelease.api.deps import CurrentUser, Uow
-from minirelease.api.schemas import Body
 from minirelease.releases import listings
 from minirelease.releases.schemas import ReleaseRead, release_read
+from minirelease.schemas import Body
 
 router = APIRouter(tags=["listings"])
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from minirelease.api.deps import CurrentUser, DbSession, Uow
+from minirelease.api.paging import PageRead, Paging, page_read
 from minirelease.miniprograms import rules, service
 from minirelease.miniprograms.models import MiniProgram
 from minirelease.miniprograms.schemas import MiniProgramCreate, MiniProgramRead, MiniProgramUpdate
@@ -65,12 +66,12 @@ def create_mini_program(
     return _read(request, mp)
 
 
-@router.get("/workspaces/{workspace_id}/mini-programs", response_model=list[MiniProgramRead])
+@router.get("/workspaces/{workspace_id}/mini-programs", response_model=PageRead[MiniProgramRead])
 def list_mini_programs(
-    workspace_id: str, request: Request, principal: CurrentUser, session: DbSession
-) -> list[MiniProgramRead]:
-    programs = service.list_mini_programs(session, principal, workspace_id=workspace_id)
-    return [_read(request, mp) for mp in programs]
+    workspace_id: str, request: Request, principal: CurrentUser, session: DbSession, page: Paging
+) -> PageRead[MiniProgramRead]:
+    programs = service.list_mini_programs(session, principal, workspace_id=workspace_id, page=page)
+    return page_read(programs, lambda mp: _read(request, mp))
 
 
 @router.get("/mini-programs/{mini_program_id}", response_model=MiniProgramRead)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from minirelease.api.deps import CurrentUser, DbSession, Uow
+from minirelease.api.paging import PageRead, Paging, page_read
 from minirelease.telemetry import keys
 from minirelease.telemetry.schemas import PartnerKeyCreate, PartnerKeyCreated, PartnerKeyRead
 
@@ -22,8 +23,11 @@ def create_key(
 
 
 @router.get("/partner-apps/{code}/keys")
-def list_keys(code: str, principal: CurrentUser, session: DbSession) -> list[PartnerKeyRead]:
-    return [PartnerKeyRead.model_validate(k) for k in keys.list_keys(session, principal, code=code)]
+def list_keys(
+    code: str, principal: CurrentUser, session: DbSession, page: Paging
+) -> PageRead[PartnerKeyRead]:
+    listed = keys.list_keys(session, principal, code=code, page=page)
+    return page_read(listed, PartnerKeyRead.model_validate)
 
 
 @router.delete("/partner-apps/{code}/keys/{key_id}")

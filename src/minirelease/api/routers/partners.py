@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response
 
 from minirelease.accounts.models import User
 from minirelease.api.deps import CurrentUser, DbSession, Uow
+from minirelease.api.paging import PageRead, Paging, page_read
 from minirelease.partners import service
 from minirelease.partners.schemas import (
     PartnerAppCreate,
@@ -27,10 +28,12 @@ def create_partner_app(body: PartnerAppCreate, principal: CurrentUser, uow: Uow)
     return PartnerAppRead.model_validate(app)
 
 
-@router.get("/partner-apps", response_model=list[PartnerAppRead])
-def list_partner_apps(principal: CurrentUser, session: DbSession) -> list[PartnerAppRead]:
-    apps = service.list_partner_apps(session, principal)
-    return [PartnerAppRead.model_validate(app) for app in apps]
+@router.get("/partner-apps", response_model=PageRead[PartnerAppRead])
+def list_partner_apps(
+    principal: CurrentUser, session: DbSession, page: Paging
+) -> PageRead[PartnerAppRead]:
+    apps = service.list_partner_apps(session, principal, page=page)
+    return page_read(apps, PartnerAppRead.model_validate)
 
 
 @router.get("/partner-apps/{code}", response_model=PartnerAppRead)
@@ -60,12 +63,14 @@ def add_partner_reviewer(
     return PartnerReviewerRead(user_id=user.id, email=user.email, partner_app=app.code)
 
 
-@router.get("/partner-apps/{code}/reviewers", response_model=list[PartnerReviewerRead])
+@router.get("/partner-apps/{code}/reviewers", response_model=PageRead[PartnerReviewerRead])
 def list_partner_reviewers(
-    code: str, principal: CurrentUser, session: DbSession
-) -> list[PartnerReviewerRead]:
-    users = service.list_partner_reviewers(session, principal, code=code)
-    return [PartnerReviewerRead(user_id=u.id, email=u.email, partner_app=code) for u in users]
+    code: str, principal: CurrentUser, session: DbSession, page: Paging
+) -> PageRead[PartnerReviewerRead]:
+    users = service.list_partner_reviewers(session, principal, code=code, page=page)
+    return page_read(
+        users, lambda u: PartnerReviewerRead(user_id=u.id, email=u.email, partner_app=code)
+    )
 
 
 @router.delete("/partner-apps/{code}/reviewers/{user_id}", status_code=204, response_class=Response)
@@ -83,11 +88,12 @@ def add_platform_reviewer(
     return _platform_reviewer(user)
 
 
-@router.get("/platform/reviewers", response_model=list[PlatformReviewerRead])
+@router.get("/platform/reviewers", response_model=PageRead[PlatformReviewerRead])
 def list_platform_reviewers(
-    principal: CurrentUser, session: DbSession
-) -> list[PlatformReviewerRead]:
-    return [_platform_reviewer(u) for u in service.list_platform_reviewers(session, principal)]
+    principal: CurrentUser, session: DbSession, page: Paging
+) -> PageRead[PlatformReviewerRead]:
+    users = service.list_platform_reviewers(session, principal, page=page)
+    return page_read(users, _platform_reviewer)
 
 
 @router.delete("/platform/reviewers/{user_id}", status_code=204, response_class=Response)

@@ -4,16 +4,16 @@ reviews, release preparation and release (design §3, §7)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from minirelease.api.deps import CurrentUser, DbSession, Uow
-from minirelease.api.schemas import Body
+from minirelease.api.deps import CurrentUser, CurrentUserOrSession, DbSession, Uow
+from minirelease.api.paging import PageRead, Paging, page_read
 from minirelease.authz import Principal
 from minirelease.errors import NotFound
-from minirelease.releases import compat_runs, review, rollout_actions, service
+from minirelease.releases import compat_runs, queries, review, rollout_actions, service
 from minirelease.releases.models import Release
 from minirelease.releases.schemas import (
     ApplyRequest,
@@ -27,6 +27,7 @@ from minirelease.releases.schemas import (
     run_read,
 )
 from minirelease.releases.state import Status
+from minirelease.schemas import Body
 from minirelease.uow import UnitOfWork
 
 router = APIRouter(tags=["releases"])
@@ -60,10 +61,47 @@ def create_release(
 
 @router.get("/mini-programs/{mini_program_id}/releases")
 def list_releases(
-    mini_program_id: str, principal: CurrentUser, session: DbSession
-) -> list[ReleaseRead]:
-    releases = service.list_releases(session, principal, mini_program_id=mini_program_id)
-    return [release_read(session, r) for r in releases]
+    mini_program_id: str, principal: CurrentUser, session: DbSession, page: Paging
+) -> PageRead[ReleaseRead]:
+    releases = service.list_releases(session, principal, mini_program_id=mini_program_id, page=page)
+    return page_read(releases, lambda r: release_read(session, r))
+
+
+@router.get("/releases")
+def list_visible_releases(
+    principal: CurrentUser,
+    session: DbSession,
+    page: Paging,
+    status: Annotated[
+        list[Status] | None, Query(description="Only these statuses; repeat for several.")
+    ] = None,
+    partner_app: Annotated[str | None, Query(description="A partner app's code.")] = None,
+    mini_program_id: str | None = None,
+    awaiting_review: Annotated[
+        Literal["platform", "partner"] | None,
+        Query(
+            description="A review queue: in review without this side's decision. `partner` "
+            "is the caller's own queue: the partner apps they review (platform admins: all)."
+        ),
+    ] = None,
+    order: Annotated[
+        Literal["newest", "oldest"],
+        Query(description="By creation; `oldest` first suits review queues."),
+    ] = "newest",
+) -> PageRead[ReleaseRead]:
+    """The releases the caller may see (as ``GET /releases/{id}`` would show them),
+    filtered; every filter given must match."""
+    releases = queries.list_releases(
+        session,
+        principal,
+        statuses=status or (),
+        partner_app=partner_app,
+        mini_program_id=mini_program_id,
+        awaiting_review=awaiting_review,
+        order=order,
+        page=page,
+    )
+    return page_read(releases, lambda r: release_read(session, r))
 
 
 @router.get("/releases/{release_id}")
@@ -116,9 +154,10 @@ def start_compatibility_run(
 
 @router.get("/releases/{release_id}/compatibility-runs")
 def list_compatibility_runs(
-    release_id: str, principal: CurrentUser, session: DbSession
-) -> list[RunRead]:
-    return [run_read(r) for r in compat_runs.list_runs(session, principal, release_id=release_id)]
+    release_id: str, principal: CurrentUser, session: DbSession, page: Paging
+) -> PageRead[RunRead]:
+    runs = compat_runs.list_runs(session, principal, release_id=release_id, page=page)
+    return page_read(runs, run_read)
 
 
 @router.get("/releases/{release_id}/compatibility-runs/{run_id}")
@@ -132,8 +171,10 @@ def get_compatibility_run(
     "/releases/{release_id}/compatibility-runs/{run_id}/report.html", response_class=HTMLResponse
 )
 def get_compatibility_report_html(
-    release_id: str, run_id: str, principal: CurrentUser, session: DbSession
+    release_id: str, run_id: str, principal: CurrentUserOrSession, session: DbSession
 ) -> HTMLResponse:
+    """The report as a page for people; opens with a bearer token or, from a link on a
+    console page, with the console's session."""
     run = compat_runs.get_run(session, principal, release_id=release_id, run_id=run_id)
     if run.report_html is None and run.status in ("failed", "canceled"):
         raise NotFound(f"run {run.id} {run.status} without a report")

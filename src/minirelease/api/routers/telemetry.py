@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 
-from minirelease.api.deps import DbSession, Uow, bearer_token
+from minirelease.api.deps import DbSession, PartnerKey, Uow
 from minirelease.db import utcnow
 from minirelease.errors import PermissionDenied
 from minirelease.partners.models import PartnerApp
@@ -17,9 +17,9 @@ from minirelease.telemetry.schemas import TelemetryAccepted, TelemetryBatchCreat
 router = APIRouter(tags=["runtime"])
 
 
-def partner_of_key(request: Request, session: DbSession) -> PartnerApp:
+def partner_of_key(key: PartnerKey, session: DbSession) -> PartnerApp:
     """The sending partner app; a dependency, so who is asking is settled before the body."""
-    return keys.authenticate(session, bearer_token(request))
+    return keys.authenticate(session, key)
 
 
 KeyedPartner = Annotated[PartnerApp, Depends(partner_of_key)]

@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import ClientDisconnect
 
 from minirelease.api.deps import AppSettings, CurrentUser, DbSession, Uow
-from minirelease.api.schemas import Read
-from minirelease.authz import Principal
-from minirelease.errors import NotFound, ValidationFailed
+from minirelease.api.paging import PageRead, Paging, page_read
+from minirelease.api.version_upload import accept_version_upload
+from minirelease.errors import NotFound
 from minirelease.miniprograms import versions as service
 from minirelease.miniprograms.models import Version
-from minirelease.packages.receive import ReceivedUpload, receive_upload
-from minirelease.packages.rules import UploadLimits
 from minirelease.packages.storage import BlobStore
-from minirelease.uow import UnitOfWork
+from minirelease.schemas import Read
 
 router = APIRouter(tags=["versions"])
 
@@ -103,58 +98,18 @@ async def upload_version(
     uow: Uow,
     settings: AppSettings,
 ) -> VersionRead:
-    limits = UploadLimits(max_upload_bytes=settings.max_upload_bytes)
-    await run_in_threadpool(
-        service.authorize_upload, uow.session, principal, mini_program_id=mini_program_id
+    version = await accept_version_upload(
+        request, uow, principal, settings, mini_program_id=mini_program_id
     )
-    # End the read transaction before the body streams in: a slow client must not hold a
-    # database connection (or SQLite's write lock) for the length of its upload.
-    await run_in_threadpool(uow.session.rollback)
-    try:
-        upload = await receive_upload(
-            request.headers,
-            request.stream(),
-            tmp_dir=request.app.state.scratch.path,
-            max_bytes=limits.max_upload_bytes,
-        )
-    except ClientDisconnect:
-        raise ValidationFailed("the client disconnected before the upload was complete") from None
-    try:
-        version = await run_in_threadpool(
-            _record_upload, uow, principal, mini_program_id, upload, limits, settings.blob_dir
-        )
-    finally:
-        upload.discard()
     return VersionRead.of(version)
 
 
-def _record_upload(
-    uow: UnitOfWork,
-    principal: Principal,
-    mini_program_id: str,
-    upload: ReceivedUpload,
-    limits: UploadLimits,
-    blob_dir: Path,
-) -> Version:
-    version = service.upload_version(
-        uow.session,
-        principal,
-        mini_program_id=mini_program_id,
-        upload=upload,
-        limits=limits,
-        store=BlobStore(blob_dir),
-        on_rollback=uow.on_rollback,
-    )
-    uow.commit()
-    return version
-
-
-@router.get("/mini-programs/{mini_program_id}/versions", response_model=list[VersionRead])
+@router.get("/mini-programs/{mini_program_id}/versions", response_model=PageRead[VersionRead])
 def list_versions(
-    mini_program_id: str, principal: CurrentUser, session: DbSession
-) -> list[VersionRead]:
-    rows = service.list_versions(session, principal, mini_program_id=mini_program_id)
-    return [VersionRead.of(row) for row in rows]
+    mini_program_id: str, principal: CurrentUser, session: DbSession, page: Paging
+) -> PageRead[VersionRead]:
+    rows = service.list_versions(session, principal, mini_program_id=mini_program_id, page=page)
+    return page_read(rows, VersionRead.of)
 
 
 @router.get("/mini-programs/{mini_program_id}/versions/{version}", response_model=VersionRead)

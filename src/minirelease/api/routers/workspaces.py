@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 
 from minirelease.accounts import service as accounts
-from minirelease.api.deps import CurrentUser, DbSession, Uow, bearer_token
+from minirelease.api.deps import OPTIONAL_AUTH, CurrentUser, DbSession, Uow, UserToken
+from minirelease.api.paging import PageRead, Paging, page_read
 from minirelease.authz import Principal
 from minirelease.workspaces import invitations, members, service
 from minirelease.workspaces.schemas import (
@@ -24,9 +25,8 @@ from minirelease.workspaces.schemas import (
 router = APIRouter(tags=["workspaces"])
 
 
-def optional_principal(request: Request, session: DbSession) -> Principal | None:
+def optional_principal(secret: UserToken, session: DbSession) -> Principal | None:
     """The caller when they send a token (which must then be valid), else None."""
-    secret = bearer_token(request)
     return None if secret is None else accounts.authenticate(session, secret)
 
 
@@ -40,9 +40,12 @@ def create_workspace(body: WorkspaceCreate, principal: CurrentUser, uow: Uow) ->
     return WorkspaceRead.model_validate(workspace)
 
 
-@router.get("/workspaces", response_model=list[WorkspaceRead])
-def list_workspaces(principal: CurrentUser, session: DbSession) -> list[WorkspaceRead]:
-    return [WorkspaceRead.model_validate(w) for w in service.list_workspaces(session, principal)]
+@router.get("/workspaces", response_model=PageRead[WorkspaceRead])
+def list_workspaces(
+    principal: CurrentUser, session: DbSession, page: Paging
+) -> PageRead[WorkspaceRead]:
+    listed = service.list_workspaces(session, principal, page=page)
+    return page_read(listed, WorkspaceRead.model_validate)
 
 
 @router.get("/workspaces/{workspace_id}", response_model=WorkspaceRead)
@@ -69,12 +72,12 @@ def create_invitation(
     return InvitationCreated(**InvitationRead.model_validate(invitation).model_dump(), token=secret)
 
 
-@router.get("/workspaces/{workspace_id}/invitations", response_model=list[InvitationRead])
+@router.get("/workspaces/{workspace_id}/invitations", response_model=PageRead[InvitationRead])
 def list_invitations(
-    workspace_id: str, principal: CurrentUser, session: DbSession
-) -> list[InvitationRead]:
-    pending = invitations.list_invitations(session, principal, workspace_id=workspace_id)
-    return [InvitationRead.model_validate(invitation) for invitation in pending]
+    workspace_id: str, principal: CurrentUser, session: DbSession, page: Paging
+) -> PageRead[InvitationRead]:
+    pending = invitations.list_invitations(session, principal, workspace_id=workspace_id, page=page)
+    return page_read(pending, InvitationRead.model_validate)
 
 
 @router.delete("/workspaces/{workspace_id}/invitations/{invitation_id}", status_code=204)
@@ -88,17 +91,21 @@ def revoke_invitation(
     return Response(status_code=204)
 
 
-@router.post("/invitations/{token}/accept", response_model=InvitationAccepted)
+@router.post(
+    "/invitations/{token}/accept", response_model=InvitationAccepted, openapi_extra=OPTIONAL_AUTH
+)
 def accept_invitation(token: str, principal: MaybeUser, uow: Uow) -> InvitationAccepted:
     acceptance = invitations.accept_invitation(uow.session, principal, token=token)
     uow.commit()
     return InvitationAccepted.model_validate(acceptance)
 
 
-@router.get("/workspaces/{workspace_id}/members", response_model=list[MemberRead])
-def list_members(workspace_id: str, principal: CurrentUser, session: DbSession) -> list[MemberRead]:
-    listed = members.list_members(session, principal, workspace_id=workspace_id)
-    return [MemberRead.model_validate(member) for member in listed]
+@router.get("/workspaces/{workspace_id}/members", response_model=PageRead[MemberRead])
+def list_members(
+    workspace_id: str, principal: CurrentUser, session: DbSession, page: Paging
+) -> PageRead[MemberRead]:
+    listed = members.list_members(session, principal, workspace_id=workspace_id, page=page)
+    return page_read(listed, MemberRead.model_validate)
 
 
 @router.patch("/workspaces/{workspace_id}/members/{user_id}", response_model=MemberRead)
