@@ -14,13 +14,16 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import sessionmaker
 
 from minirelease import __version__
 from minirelease.api import errors
+from minirelease.api.docs import install_docs
 from minirelease.api.launch_bodies import LaunchBodies
+from minirelease.api.openapi import install_openapi
+from minirelease.api.query_params import refuse_unknown_query_parameters
 from minirelease.api.routers import ROUTERS
 from minirelease.api.routers.launch import install_launch_route
 from minirelease.build.signing import load_or_create_signing_key
@@ -36,6 +39,7 @@ from minirelease.releases.rollout_actions import complete_due_grayscales
 from minirelease.rollout.cache import RolloutCache
 from minirelease.rollout.manifest import ManifestCache
 from minirelease.scratch import ScratchDir
+from minirelease.web import install_console
 
 API_PREFIX = "/api/v1"
 
@@ -120,7 +124,8 @@ def create_app(
         version=__version__,
         description="Build, test, review and release mini programs to partner apps.",
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        # Served by install_docs, from vendored assets rather than a CDN.
+        docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -143,8 +148,12 @@ def create_app(
         return JSONResponse({"status": "ok"})
 
     install_launch_route(app, API_PREFIX)
-    api = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(refuse_unknown_query_parameters)])
     for router in ROUTERS:
         api.include_router(router)
     app.include_router(api)
+    install_openapi(app)
+    install_docs(app)
+    # The console last: its pages live at the root, beside the API.
+    install_console(app)
     return app
