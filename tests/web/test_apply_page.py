@@ -1,6 +1,7 @@
 """Apply to Release on the release page: basic info prefilled and editable, the whitelists
-next to the domains the compatibility test found outside them, refusals (a field's rule,
-the compatibility gate) shown with their status and nothing kept, and Withdraw."""
+next to the domains the package calls (as the compatibility test read them), refusals (a
+field's rule, the compatibility gate) shown with their status and nothing kept, and
+Withdraw."""
 
 from __future__ import annotations
 
@@ -35,8 +36,13 @@ def test_apply_with_edited_basic_info(
     assert f">{before['description']}</textarea>" in apply
     assert '<option value="tools" selected>' in apply
     assert "<code>api.example.com</code>" in apply  # the scenario's server whitelist
-    assert "evil.example.net is not on the mini program&#39;s server domain whitelist" in apply
-    assert '<code class="where">pages/index/index.js:4:23</code>' in apply
+    # Every host the package calls, with its whitelist, whether it is covered, and where.
+    row = apply[apply.index("<code>evil.example.net</code>") :].split("</tr>")[0]
+    assert "server domain whitelist" in row and "</span> no</td>" in row
+    assert '<code class="where">pages/index/index.js:4</code>' in row
+    # The report's findings quote their line of code.
+    report = section(p.page(release_id), "compat")
+    assert '<pre class="code-line"><code>my.request({ url: &#39;https://evil.example.net/' in report
     assert "Apply to Release</button>" in apply and "disabled" not in apply
 
     applied = p.team.post(

@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from minirelease.compat.analyzer import Analysis, Progress, Rule, analyze
 from minirelease.compat.changes import changes_since
+from minirelease.compat.domains_used import domains_used
 from minirelease.compat.html import render_html
 from minirelease.compat.matrix import Matrix, build_matrix
 from minirelease.compat.model import Target
@@ -87,5 +88,24 @@ def run_compatibility(
         networks=[network.name for network in matrix.networks],
         devices=[device.name for device in matrix.devices],
     )
+    report["domains"] = domains_used(analysis.parsed, target)
+    _quote_code(report, analysis)
     report["changes"] = changes_since(previous_report, report) if previous_report else None
     return CompatibilityResult(analysis, report)
+
+
+# A finding quotes its line of code up to this many characters (the HTML report shows the
+# lines around it): enough to recognise the call, bounded for minified files.
+CODE_CHARS = 160
+
+
+def _quote_code(report: dict[str, Any], analysis: Analysis) -> None:
+    """Each finding with a line gets ``code``: that line, stripped and cut short."""
+    lines: dict[str, list[str]] = {}
+    for finding in report["findings"]:
+        path, line = finding.get("file"), finding.get("line")
+        if not path or not isinstance(line, int) or line < 1:
+            continue
+        source = lines.setdefault(path, analysis.parsed.source_lines(path))
+        if line <= len(source):
+            finding["code"] = source[line - 1].strip()[:CODE_CHARS]

@@ -57,7 +57,7 @@ def _missing(
     )
 
 
-def _urls(parsed: ParsedPackage) -> Iterator[tuple[str, int, int, str, StaticText]]:
+def loaded_urls(parsed: ParsedPackage) -> Iterator[tuple[str, int, int, str, StaticText]]:
     """Every statically read URL a network JSAPI or a web-view loads, with its place and
     what loads it."""
     for path, facts in parsed.scripts.items():
@@ -71,7 +71,7 @@ def _urls(parsed: ParsedPackage) -> Iterator[tuple[str, int, int, str, StaticTex
 
 
 def insecure_url(parsed: ParsedPackage, context: CellContext) -> Iterator[Finding]:
-    for path, line, column, via, text in _urls(parsed):
+    for path, line, column, via, text in loaded_urls(parsed):
         target = url_target(text)
         if target is not None and target.insecure:
             secure = "https" if target.scheme == "http" else "wss"
@@ -86,7 +86,7 @@ def insecure_url(parsed: ParsedPackage, context: CellContext) -> Iterator[Findin
 
 def domain_not_whitelisted(parsed: ParsedPackage, context: CellContext) -> Iterator[Finding]:
     target_app = context.target
-    for path, line, column, via, text in _urls(parsed):
+    for path, line, column, via, text in loaded_urls(parsed):
         target = url_target(text)
         if target is None or not target.secure or target.raw_host is None:
             continue

@@ -22,7 +22,12 @@ from minirelease.releases.compat_choices import (
 from minirelease.releases.compat_gate import gate_run, recorded_scope
 from minirelease.releases.models import CompatibilityRun, Release
 from minirelease.releases.state import Action
-from minirelease.web.routes.report_view import flagged_domains, report_view, status_class
+from minirelease.web.routes.report_view import (
+    domains_called,
+    flagged_domains,
+    report_view,
+    status_class,
+)
 
 RUN_UNDER_WAY = frozenset({"queued", "running"})
 RUNS_LISTED = 5
@@ -104,6 +109,7 @@ def compat_context(session: Session, release: Release, can: Iterable[str]) -> di
             "run": _shown_run(shown, release, choices) if shown is not None else None,
             "report": report_view(report) if report else None,
             "flagged_domains": flagged_domains(report),
+            "domains_called": domains_called(report),
             "runs": [_run_row(run, release) for run in runs],
             "more_runs": len(listed) > RUNS_LISTED,
             "choices": choices,

@@ -106,6 +106,7 @@ def apply_context(
     loaded: Loaded,
     flagged_domains: list[Mapping[str, Any]],
     form: FormState | None = None,
+    domains_called: list[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     release, mp = loaded.release, loaded.mini_program
     form = form or FormState()
@@ -127,6 +128,7 @@ def apply_context(
             "server_domains": list(mp.server_domains),
             "h5_domains": list(mp.h5_domains),
             "flagged_domains": flagged_domains,
+            "domains_called": domains_called,
             # What the reviewers were sent, once applied.
             "submitted": release.basic_info,
             "submitted_server_domains": release.server_domains or [],
@@ -178,6 +180,12 @@ def page_context(
         **build_context(loaded),
         **configuration_context(loaded, configuration_form),
         **compat,
-        **apply_context(session, loaded, compat["compat"]["flagged_domains"], apply_form),
+        **apply_context(
+            session,
+            loaded,
+            compat["compat"]["flagged_domains"],
+            apply_form,
+            domains_called=compat["compat"]["domains_called"],
+        ),
         **rollout_context(session, viewer, release),
     }

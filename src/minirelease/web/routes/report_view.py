@@ -86,6 +86,7 @@ def _finding(finding: Mapping[str, Any], total: int, new: frozenset[str]) -> dic
         "severity": status_class(finding["severity"]),
         "message": finding["message"],
         "where": where(finding),
+        "code": finding.get("code"),
         "applies": _applies(finding, total),
         "new": finding.get("id") in new,
     }
@@ -137,9 +138,17 @@ def report_view(report: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def domains_called(report: Mapping[str, Any] | None) -> list[dict[str, Any]] | None:
+    """The hosts the package calls, each with its whitelist and whether it is covered
+    (compat/domains_used.py); None for a report made before runs recorded them."""
+    if not report or "domains" not in report:
+        return None
+    return list(report["domains"])
+
+
 def flagged_domains(report: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     """The report's ``domain-not-whitelisted`` findings: the hosts the package calls that
-    no whitelist covers (nothing records the hosts a package calls that are covered)."""
+    no whitelist covers (all a report made before runs recorded every host tells)."""
     if not report:
         return []
     total = len(report.get("cells") or [])
