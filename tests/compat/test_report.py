@@ -24,14 +24,11 @@ def _found(rule: str, severity: Severity, *cells: str, line: int = 1) -> MatrixF
     return MatrixFinding(finding, cells)
 
 
+CODE = "Page({ onLoad() { my.scan(); my.request({ url: 'http://x.example/' }); } });"
+
+
 def test_the_report_of_a_run() -> None:
-    files = program(
-        {
-            "pages/index/index.js": (
-                "Page({ onLoad() { my.scan(); my.request({ url: 'http://x.example/' }); } });\n"
-            )
-        }
-    )
+    files = program({"pages/index/index.js": CODE + "\n"})
     result = check(files, profile=shipped_profile("lean_wallet"), partner_app="lean")
     report = json.loads(json.dumps(result.report))  # plain JSON all the way down
     assert report == result.report
@@ -42,6 +39,7 @@ def test_the_report_of_a_run() -> None:
         "cells",
         "findings",
         "summary",
+        "domains",
         "changes",
     }
     assert report["changes"] is None  # a first run has nothing to compare with
@@ -66,6 +64,7 @@ def test_the_report_of_a_run() -> None:
             "line": 1,
             "column": 48,
             "cells": ids,
+            "code": CODE,
         },
         {
             "id": "f2",
@@ -77,7 +76,17 @@ def test_the_report_of_a_run() -> None:
             "line": 1,
             "column": 19,
             "cells": ids,
+            "code": CODE,
         },
+    ]
+    assert report["domains"] == [
+        {
+            "host": "x.example",
+            "whitelist": "server",
+            "whitelisted": False,
+            "places": ["pages/index/index.js:1"],
+            "count": 1,
+        }
     ]
     assert report["cells"][0] == {
         "id": "lean/android-11/wifi/low",
