@@ -1,6 +1,6 @@
 """One run of a package's lifecycle in an embedded V8 (mini-racer): a fresh isolate per run,
-bounded in memory and wall-clock time, with the host of ``sandbox.js`` and ``my.js`` and
-nothing else. No Python function is exposed to JavaScript, so package code cannot reach
+bounded in memory and wall-clock time, with the host of ``sandbox.js``, ``modules.js`` and
+``my.js`` and nothing else. No Python function is exposed to JavaScript, so package code cannot reach
 the host; Python only evaluates the steps and reads the recorded events.
 
 Only the engine's own process imports this module (``child.py``): the server and the job
@@ -29,7 +29,7 @@ STEP_HORIZON_MS: Final = 30_000
 # keep the clock from advancing, never settling (a start-up timeout).
 MAX_TIMERS_PER_STEP: Final = 500
 PAGE_HOOKS: Final = ("onLoad", "onShow", "onReady")
-_HOST_SCRIPTS: Final = ("my.js", "sandbox.js")
+_HOST_SCRIPTS: Final = ("my.js", "modules.js", "sandbox.js")
 
 # Isolates are created one at a time. The first isolate of a process sets up V8's
 # process-wide array-buffer allocator (PartitionAlloc's configurable pool inside the V8

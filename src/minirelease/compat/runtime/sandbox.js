@@ -1,13 +1,10 @@
-// The host a mini program runs in during the smoke test: App/Page/Component, a CommonJS
-// loader over the package's files, a virtual clock behind setTimeout, promises that know
+// The host a mini program runs in during the smoke test: App/Page/Component over the
+// package's modules (modules.js), a virtual clock behind setTimeout, promises that know
 // whether anyone handled their rejection, and the `my` object (my.js). Package code sees
 // no host object: nothing here calls out of the engine. Python drives it step by step.
 const __smoke = (function () {
   "use strict";
   const NativePromise = Promise;
-  const sources = new Map();   // package path → source text
-  const byUrl = new Map();     // sourceURL → package path
-  const modules = new Map();   // package path → module (cache)
   const events = [];           // findings-to-be: {kind, file, line, column, message}
   const calls = [];            // every my.* call: {api, at}
   const timers = [];
@@ -21,8 +18,9 @@ const __smoke = (function () {
   function where(stack) {
     for (const line of String(stack || "").split("\n")) {
       const m = /\(?(\S+):(\d+):(\d+)\)?\s*$/.exec(line.trim());
-      if (m && line.trim().startsWith("at ") && byUrl.has(m[1])) {
-        return { file: byUrl.get(m[1]), line: Number(m[2]), column: Number(m[3]) };
+      const file = m && line.trim().startsWith("at ") ? __modules.pathOf(m[1]) : undefined;
+      if (file !== undefined) {
+        return { file, line: Number(m[2]), column: Number(m[3]) };
       }
     }
     return null;
@@ -33,7 +31,7 @@ const __smoke = (function () {
   }
   function report(kind, value, fallback, context) {
     if (value instanceof Error && jsapiErrors.has(value)) return; // reported as jsapi-unsupported
-    const at = (value instanceof Error && where(value.stack)) || fallback || { file: state.loading };
+    const at = (value instanceof Error && where(value.stack)) || fallback || { file: __modules.loading() ?? state.loading };
     events.push({ kind, file: at.file ?? null, line: at.line ?? null, column: at.column ?? null,
                   message: describe(value).slice(0, 300) + " (" + context + ")" });
   }
@@ -103,37 +101,6 @@ const __smoke = (function () {
     return 1;
   }
 
-  // CommonJS over the package's files only.
-  function resolve(from, request) {
-    if (!request.startsWith("./") && !request.startsWith("../") && !request.startsWith("/")) {
-      throw new Error("Cannot find module '" + request + "': only files of the package can be required");
-    }
-    const parts = request.startsWith("/") ? [] : from.split("/").slice(0, -1);
-    for (const part of request.split("/")) {
-      if (part === "..") { if (parts.length === 0) throw new Error("Cannot find module '" + request + "' outside the package"); parts.pop(); }
-      else if (part !== "." && part !== "") parts.push(part);
-    }
-    const path = parts.join("/");
-    for (const candidate of [path, path + ".js", path + "/index.js"]) if (sources.has(candidate)) return candidate;
-    throw new Error("Cannot find module '" + request + "' from '" + from + "'");
-  }
-  function load(path) {
-    if (modules.has(path)) return modules.get(path).exports;
-    const module = { exports: {} };
-    modules.set(path, module);
-    const url = path.replace(/[\s()]/g, "_");
-    byUrl.set(url, path);
-    const factory = (0, eval)("(function (exports, require, module, __filename, __dirname) {" +
-      sources.get(path) + "\n})\n//# sourceURL=" + url);
-    const previous = state.loading;
-    state.loading = path;
-    try {
-      factory.call(module.exports, module.exports, (request) => load(resolve(path, String(request))),
-                   module, path, path.split("/").slice(0, -1).join("/"));
-    } finally { state.loading = previous; }
-    return module.exports;
-  }
-
   // The framework.
   function setData(update, callback) {
     for (const [key, value] of Object.entries(update || {})) {
@@ -167,7 +134,7 @@ const __smoke = (function () {
   }
   const pagesByPath = new Map();
   return Object.freeze({
-    addFile(path, source) { sources.set(path, source); },
+    addFile(path, source) { __modules.addFile(path, source); },
     configure(json) { config = JSON.parse(json); globalThis.my = __smokeMy(config, {
       now: () => state.now,
     // Timers due now and still coming: the clock cannot advance, start-up never settles.
@@ -183,16 +150,16 @@ const __smoke = (function () {
     stuck: () => timers.some((timer) => timer.due <= state.now),
     loadApp() {
       state.loading = "app.js";
-      if (sources.has("app.js")) guarded("while loading app.js", () => load("app.js"));
+      if (__modules.has("app.js")) guarded("while loading app.js", () => __modules.load("app.js"));
       const options = state.appOptions || {};
       state.app = Object.assign(Object.create(options), { globalData: options.globalData || {} });
     },
     appHook(name) { hook(state.app, name, [{ path: "", query: {}, scene: "1001" }], "app.js", "in App " + name); },
     loadPage(page) {
       const file = page + ".js";
-      if (!sources.has(file)) return 0;
+      if (!__modules.has(file)) return 0;
       state.pageOptions = null;
-      guarded("while loading " + file, () => load(file));
+      guarded("while loading " + file, () => __modules.load(file));
       const options = state.pageOptions || {};
       const data = JSON.parse(JSON.stringify(options.data ?? {}));
       const instance = Object.assign(Object.create(options), { data, route: page, setData });
