@@ -29,7 +29,9 @@ STEP_HORIZON_MS: Final = 30_000
 # keep the clock from advancing, never settling (a start-up timeout).
 MAX_TIMERS_PER_STEP: Final = 500
 PAGE_HOOKS: Final = ("onLoad", "onShow", "onReady")
-_HOST_SCRIPTS: Final = ("my.js", "modules.js", "sandbox.js")
+_HOST_SCRIPTS: Final = ("my.js", "modules.js", "loops.js", "sandbox.js")
+# What each JSAPI answers on success, as data (my.js builds the sandbox's ``my`` from it).
+_JSAPI_TABLE: Final = "jsapi_table.json"
 
 # Isolates are created one at a time. The first isolate of a process sets up V8's
 # process-wide array-buffer allocator (PartitionAlloc's configurable pool inside the V8
@@ -52,7 +54,9 @@ def start_engine() -> None:
 
 def host_source() -> str:
     package = resources.files("minirelease.compat.runtime")
-    return "\n".join(package.joinpath(name).read_text(encoding="utf-8") for name in _HOST_SCRIPTS)
+    table = package.joinpath(_JSAPI_TABLE).read_text(encoding="utf-8")
+    scripts = [package.joinpath(name).read_text(encoding="utf-8") for name in _HOST_SCRIPTS]
+    return "\n".join([f"const __jsapiTable = {table};", *scripts])
 
 
 def run_engine(
