@@ -4,8 +4,13 @@ positions, instead of crashing the run."""
 
 from __future__ import annotations
 
+import time
+
 from minirelease.compat.axmlfacts import template_facts
 from minirelease.compat.jsfacts import script_facts
+from minirelease.compat.model import INSECURE_URL
+from tests.compat.programs import program
+from tests.compat.static_checks import static_findings
 
 
 def test_a_guard_negated_a_hundred_thousand_times() -> None:
@@ -57,3 +62,37 @@ def test_columns_on_a_long_minified_line_count_characters() -> None:
     assert [call.column for call in facts.calls] == expected
     assert {call.line for call in facts.calls} == {2}
     assert [url.column for url in facts.urls] == [column + 16 for column in expected]
+
+
+def test_chains_of_constants_across_files_and_names_end_unknown() -> None:
+    chain = 300
+    files = program(
+        {
+            **{
+                f"lib/m{n}.js": f"import {{ B }} from './m{n + 1}';\nexport const B = B + '/x';\n"
+                if n < chain
+                else "export const B = 'http://end.shop.example';\n"
+                for n in range(chain + 1)
+            },
+            "pages/index/index.js": (
+                "import { B } from '../../lib/m0';\n"
+                + "".join(f"const a{n + 1} = a{n};\n" for n in range(1000))
+                + "const a0 = 'http://alias.shop.example';\n"
+                + "function f() {\n"
+                + "".join(f"  const b{n + 1} = b{n};\n" for n in range(1000))
+                + "  const b0 = 'http://inner.shop.example';\n"
+                + "  my.request({ url: b1000 });\n}\n"
+                + "my.request({ url: B });\nmy.request({ url: a1000 });\n"
+                + "my.request({ url: "
+                + " + ".join(["a0"] * 5_000)
+                + " });\n"
+                + "my.request({ url: a0 + '/ok' });\n"
+            ),
+        }
+    )
+    started = time.monotonic()
+    found = static_findings(files, INSECURE_URL)
+    assert time.monotonic() - started < 10
+    # Each chain is longer than is followed: unknown, so no finding, and no crash; the
+    # constant used directly is still read.
+    assert [(f.file, f.line) for f in found] == [("pages/index/index.js", 2010)]

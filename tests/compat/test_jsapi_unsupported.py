@@ -84,3 +84,36 @@ def test_guarded_and_offered_calls_are_not_findings(body: str) -> None:
 def test_a_guarded_dotted_api() -> None:
     body = "    my.canIUse('ap.navigateToAlipayPage') && my.ap.navigateToAlipayPage({});\n"
     assert findings(check(_page(body)), JSAPI_UNSUPPORTED) == []
+
+
+def test_one_finding_per_missing_api_naming_every_place() -> None:
+    alert = "    my.scan({ type: 'qr' });\n"
+    files = program(
+        {
+            "pages/index/index.js": "Page({\n  onLoad() {\n" + alert * 2 + "  },\n});\n",
+            "pages/detail/detail.js": "Page({\n  onShow() {\n" + alert + "  },\n});\n",
+            "utils/ui.js": "export function scanCode() {\n" + alert * 4 + "}\n",
+            "components/qr/qr.js": "Component({\n  didMount() {\n" + alert + "  },\n});\n",
+        }
+    )
+    result = check(files, profile=LEAN, partner_app="lean")
+    found = assert_only(result, JSAPI_UNSUPPORTED, "components/qr/qr.js", 3, 5)
+    assert found.finding.message == (
+        "my.scan is not offered by partner app 'lean' (8 places: components/qr/qr.js:3, "
+        "pages/detail/detail.js:3, pages/index/index.js:3, pages/index/index.js:4, "
+        "utils/ui.js:2 and 3 more); call it only under my.canIUse('scan')"
+    )
+
+
+def test_each_missing_api_is_its_own_finding() -> None:
+    body = "    my.scan();\n    my.getLocation({});\n    my.scan();\n"
+    found = findings(check(_page(body), profile=LEAN, partner_app="lean"), JSAPI_UNSUPPORTED)
+    assert [(f.finding.line, f.finding.message.split(" (")[0]) for f in found] == [
+        (3, "my.scan is not offered by partner app 'lean'"),
+        (
+            4,
+            "my.getLocation is not offered by partner app 'lean';"
+            " call it only under my.canIUse('getLocation')",
+        ),
+    ]
+    assert "(2 places: pages/index/index.js:3, pages/index/index.js:5)" in found[0].finding.message

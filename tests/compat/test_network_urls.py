@@ -1,11 +1,23 @@
-"""insecure-url and domain-not-whitelisted: URLs given to my.request, my.downloadFile,
-my.uploadFile, my.connectSocket and <web-view src>, against the mini program's whitelists
-(server: api.shop.example, *.cdn.example.com; H5: h5.shop.example, *.help.example.org)."""
+"""insecure-url and domain-not-whitelisted: URLs given to my.request, my.httpRequest,
+my.downloadFile, my.uploadFile, my.connectSocket and <web-view src>, against the mini
+program's whitelists (server: api.shop.example, *.cdn.example.com; H5: h5.shop.example,
+*.help.example.org), and remote <image src> (https only, no whitelist)."""
 
 from __future__ import annotations
 
-from minirelease.compat.model import DOMAIN_NOT_WHITELISTED, INSECURE_URL
-from tests.compat.programs import assert_only, check, findings, program
+from minirelease.compat.model import DOMAIN_NOT_WHITELISTED, INSECURE_URL, Target
+from minirelease.partners.defaults import shipped_profile
+from minirelease.partners.profile import DEFAULT_PACKAGE_LIMITS
+from tests.compat.programs import H5_DOMAINS, SERVER_DOMAINS, assert_only, check, program
+from tests.compat.static_checks import static_findings
+
+WALLET = Target.from_profile(
+    "wallet",
+    shipped_profile("wallet"),
+    DEFAULT_PACKAGE_LIMITS,
+    server_domains=SERVER_DOMAINS,
+    h5_domains=H5_DOMAINS,
+)
 
 
 def _page(body: str) -> dict[str, bytes]:
@@ -97,6 +109,52 @@ def test_whitelisted_https_urls_and_computed_ones_are_not_findings() -> None:
         b'  <web-view src="https://faq.help.example.org/"></web-view>\n'
         b'  <web-view src="{{link}}"></web-view>\n</view>\n'
     )
-    result = check(files)
-    assert findings(result, INSECURE_URL) == []
-    assert findings(result, DOMAIN_NOT_WHITELISTED) == []
+    # Static rules only: the smoke test checks the URLs it requests on its own (a query
+    # object concatenated into a host is its finding, not a static one).
+    assert static_findings(files, INSECURE_URL, WALLET) == []
+    assert static_findings(files, DOMAIN_NOT_WHITELISTED, WALLET) == []
+
+
+def test_the_deprecated_http_request_and_sockets_ws_against_wss() -> None:
+    body = """\
+    my.httpRequest({ url: 'http://api.shop.example/old', success() {} });
+    my.httpRequest({ url: 'https://old.other.example/api', success() {} });
+    my.connectSocket({ url: 'ws://live.cdn.example.com/feed' });
+    my.connectSocket({ url: 'wss://live.cdn.example.com/feed' });
+    my.connectSocket({ url: 'wss://live.other.example/feed' });
+"""
+    files = _page(body)
+    insecure = static_findings(files, INSECURE_URL, WALLET)
+    assert [(f.line, f.column, f.message) for f in insecure] == [
+        (3, 27, "my.httpRequest loads 'http://api.shop.example/old' over http://; use https://"),
+        (5, 29, "my.connectSocket loads 'ws://live.cdn.example.com/feed' over ws://; use wss://"),
+    ]
+    outside = static_findings(files, DOMAIN_NOT_WHITELISTED, WALLET)
+    assert [(f.line, f.column) for f in outside] == [(4, 27), (7, 29)]
+
+
+def test_remote_images_must_use_https_and_need_no_whitelist() -> None:
+    files = program(
+        {
+            "pages/detail/detail.axml": """
+                <view>
+                  <image src="http://img.other.example/banner.png" mode="widthFix"/>
+                  <image src="https://img.other.example/logo.png"/>
+                  <image src="/assets/icon.png"/>
+                  <image src="{{item.cover}}"/>
+                  <image class="avatar" src='http://{{host}}/a.png'></image>
+                </view>
+            """
+        }
+    )
+    insecure = static_findings(files, INSECURE_URL, WALLET)
+    assert [(f.file, f.line, f.column, f.message) for f in insecure] == [
+        (
+            "pages/detail/detail.axml",
+            2,
+            14,
+            "<image> loads 'http://img.other.example/banner.png' over http://; use https://",
+        ),
+        ("pages/detail/detail.axml", 6, 29, "<image> loads 'http://…' over http://; use https://"),
+    ]
+    assert static_findings(files, DOMAIN_NOT_WHITELISTED, WALLET) == []

@@ -109,3 +109,26 @@ def test_mustaches_are_blanked_in_place() -> None:
     blanked = blank_mustaches(source)
     assert len(blanked) == len(source)
     assert blanked == b'<view a:if="{{' + b" " * 16 + b'}}">\n{{    \n   }}</view>'
+
+
+def test_constants_of_the_function_and_parameter_defaults_are_read_in_place() -> None:
+    source = (
+        b"const API = 'https://top.example';\n"
+        b"function load(id, url = 'https://a.example/list') {\n"
+        b"  const base = 'https://b.example';\n"
+        b"  const path = `\\x2fitems/${id}`;\n"
+        b"  my.request({ url });\n"
+        b"  my.request({ url: base + path });\n"
+        b"  my.request({ url: `${base}\\u002fx` });\n"
+        b"  for (const host of hosts) my.request({ url: host });\n"
+        b"  my.request({ url: API });\n"
+        b"}\n"
+    )
+    texts = [url.text for url in script_facts(source).urls]
+    assert texts == [
+        StaticText("https://a.example/list", complete=True),
+        StaticText("https://b.example/items/", complete=False),
+        StaticText("https://b.example/x", complete=True),
+        StaticText("", complete=False),  # a loop variable
+        StaticText("", complete=False),  # a top-level name: the package linker reads it
+    ]

@@ -1,5 +1,5 @@
 """Facts of one AXML template, read from its parse tree once per run: every element with its
-position, and the links it holds (``<navigator url>``, ``<web-view src>``)."""
+position, and the links it holds (``<navigator url>``, ``<web-view src>``, ``<image src>``)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ LANGUAGE_TAGS: Final = frozenset({"template", "import", "include", "slot", "bloc
 # A navigator with these open-types ignores its url.
 _URL_IGNORED: Final = frozenset({"navigateBack", "exit"})
 
-LinkKind = Literal["navigation", "web-view"]
+LinkKind = Literal["navigation", "web-view", "image"]
 
 
 @dataclass(frozen=True)
@@ -118,6 +118,8 @@ def _link(positions: Positions, tag: str, attributes: dict[str, _Attribute]) -> 
         kind, attribute = "navigation", attributes.get("url")
     elif tag == "web-view":
         kind, attribute = "web-view", attributes.get("src")
+    elif tag == "image":
+        kind, attribute = "image", attributes.get("src")
     else:
         return None
     if attribute is None:

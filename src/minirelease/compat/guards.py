@@ -1,10 +1,13 @@
-"""``my.canIUse`` guards: which JSAPIs a condition proves available when it holds, and when it
-does not. The JS walker applies them to the branches a condition controls:
+"""JSAPI guards: which JSAPIs a condition proves available when it holds, and when it does
+not. A condition is ``my.canIUse('scan')``, or a test that the API exists: ``my.scan``,
+``typeof my.scan === 'function'`` (``!== 'undefined'``), ``my.scan != null``, ``'scan' in my``,
+combined with ``!``, ``&&``, ``||``. The JS walker applies them to the branches a condition
+controls:
 
     if (my.canIUse('scan')) { my.scan() }          // the consequence
-    my.canIUse('scan') && my.scan()                // the right operand of &&
+    my.scan && my.scan()                           // the right operand of &&
     my.canIUse('scan') ? my.scan() : fallback()    // the consequence of ?:
-    if (!my.canIUse('scan')) return;  my.scan()    // the statements after an early exit
+    if (!my.scan) return;  my.scan()               // the statements after an early exit
 
 Names are kept without the ``my.`` prefix, as ``my.canIUse`` takes them."""
 
@@ -74,8 +77,8 @@ class Conditions:
     """What conditions prove, for one parse tree. Results are kept per node: a walk asks
     about the left operand of every ``&&`` in a chain, so without them a long chain would
     cost its length squared. Evaluated with an explicit stack, since hostile code may nest
-    conditions deeper than Python recurses. ``relevant`` says whether a node may contain a
-    ``my.canIUse`` call at all, so the rest is never looked into."""
+    conditions deeper than Python recurses. ``relevant`` says whether a node may mention
+    ``my`` at all (a canIUse call or an existence test), so the rest is never looked into."""
 
     def __init__(self, relevant: Callable[[tree_sitter.Node], bool]) -> None:
         self._relevant = relevant
@@ -143,8 +146,12 @@ class Conditions:
                 and right is not None
             ):
                 return operator.type, [left, right]
+            if operator is not None and operator.type in _TESTS:
+                return "test", []
         if kind == "call_expression":
             return "call", []
+        if kind in ("member_expression", "subscript_expression"):
+            return "test", []
         return "none", []
 
     def _combine(self, node: tree_sitter.Node) -> Proven:
@@ -162,6 +169,8 @@ class Conditions:
             return Proven(a.when_true & b.when_true, _capped(a.when_false | b.when_false))
         if shape == "call":
             return _can_i_use(node)
+        if shape == "test":
+            return _existence_test(node)
         return NOTHING
 
 
@@ -183,6 +192,77 @@ def _can_i_use(call: tree_sitter.Node) -> Proven:
     if not name.complete or not name.prefix:
         return NOTHING
     return Proven(when_true=frozenset({name.prefix.removeprefix("my.")}))
+
+
+# Comparisons that may test whether an API exists (the other operand decides).
+_COMPARISONS: Final = frozenset({"===", "!==", "==", "!="})
+_TESTS: Final = _COMPARISONS | {"in"}
+# ``typeof my.x === …``: whether the API exists when the type equals the string.
+_EXISTS_WHEN_TYPE_IS: Final = {"function": True, "undefined": False}
+
+
+def _existence_test(node: tree_sitter.Node) -> Proven:
+    """``my.x``, ``typeof my.x === 'function'``, ``my.x != null``, ``'x' in my``."""
+    if node.type != "binary_expression":
+        name = api_name(node)
+        return _exists(name) if name is not None else NOTHING
+    operator = node.child_by_field_name("operator")
+    left = node.child_by_field_name("left")
+    right = node.child_by_field_name("right")
+    if operator is None or left is None or right is None:
+        return NOTHING
+    if operator.type == "in":
+        key = static_text(left)
+        if api_name(right) != "my" or not key.complete or not key.prefix:
+            return NOTHING
+        return _exists("my." + key.prefix)
+    for tested, other in ((left, right), (right, left)):
+        holds = _holds_when_exists(tested, other, operator.type)
+        if holds is not None:
+            name, exists_when_true = holds
+            proven = _exists(name)
+            return proven if exists_when_true else proven.negated()
+    return NOTHING
+
+
+def _holds_when_exists(
+    tested: tree_sitter.Node, other: tree_sitter.Node, operator: str
+) -> tuple[str, bool] | None:
+    """(API, whether the comparison holding means it exists) for ``typeof my.x === 'function'``
+    and ``my.x != null`` shapes; None for any other comparison."""
+    equal = operator in ("===", "==")
+    if tested.type == "unary_expression":
+        typeof = tested.child_by_field_name("operator")
+        argument = tested.child_by_field_name("argument")
+        value = static_text(other)
+        if typeof is None or typeof.type != "typeof" or argument is None or not value.complete:
+            return None
+        exists_if_equal = _EXISTS_WHEN_TYPE_IS.get(value.prefix)
+        name = api_name(argument)
+        if exists_if_equal is None or name is None:
+            return None
+        return name, exists_if_equal == equal
+    name = api_name(tested)
+    if name is None or not _is_nullish(other, strict=operator in ("===", "!==")):
+        return None
+    return name, not equal
+
+
+def _is_nullish(node: tree_sitter.Node, *, strict: bool) -> bool:
+    """``undefined`` (``void 0``); ``null`` too for a loose comparison, which treats both
+    alike (``my.x !== null`` holds for a missing API)."""
+    if node.type == "undefined":
+        return True
+    if node.type == "unary_expression":
+        operator = node.child_by_field_name("operator")
+        return operator is not None and operator.type == "void"
+    return node.type == "null" and not strict
+
+
+def _exists(name: str) -> Proven:
+    if name == "my":
+        return NOTHING
+    return Proven(when_true=frozenset({name.removeprefix("my.")}))
 
 
 _EXITS: Final = frozenset({"return_statement", "throw_statement"})

@@ -1,7 +1,8 @@
 """Facts of one JavaScript file, read from its tree-sitter parse tree once per run: every
-``my.*`` call with the ``my.canIUse`` guards around it, the ``url`` handed to the
-navigation and network JSAPIs, and the language features it uses. Rules evaluate these
-facts per cell without reparsing."""
+``my.*`` call with the guards around it, the ``my.*`` names the program defines itself,
+the ``url`` handed to the navigation and network JSAPIs (as a symbolic value, linked across
+files by compat/url_links.py), what the file binds and exports, and the language features it
+uses. Rules evaluate these facts per cell without reparsing."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from typing import Final
 import tree_sitter
 
 from minirelease.compat import guards
+from minirelease.compat.constants import OPAQUE, Value, local_text, select
 from minirelease.compat.jsfeatures import FeatureUse, language_features
+from minirelease.compat.module_facts import EMPTY_MODULE, ModuleFacts, module_facts
 from minirelease.compat.syntax import (
     JAVASCRIPT,
     Positions,
@@ -23,12 +26,13 @@ from minirelease.compat.syntax import (
     static_text,
     without_bom,
 )
+from minirelease.compat.value_reader import Converter, property_key
 
 NAVIGATION_APIS: Final = frozenset(
     {"my.navigateTo", "my.redirectTo", "my.reLaunch", "my.switchTab"}
 )
 NETWORK_APIS: Final = frozenset(
-    {"my.request", "my.downloadFile", "my.uploadFile", "my.connectSocket"}
+    {"my.request", "my.httpRequest", "my.downloadFile", "my.uploadFile", "my.connectSocket"}
 )
 _URL_APIS: Final = NAVIGATION_APIS | NETWORK_APIS
 # Statement lists in which an early exit guards the statements after it.
@@ -40,7 +44,9 @@ class ApiCall:
     api: str  # "my.request", "my.ap.navigateToAlipayPage"
     line: int
     column: int
-    guards: frozenset[str]  # canIUse names proven where the call runs
+    # Names proven available where the call runs: by canIUse, by existence tests (guards.py)
+    # and by the call's own ``?.()``.
+    guards: frozenset[str]
 
     @property
     def guarded(self) -> bool:
@@ -52,9 +58,10 @@ class UrlArgument:
     """The ``url`` property of the object passed to a navigation or network JSAPI."""
 
     api: str
-    text: StaticText
+    text: StaticText  # what is known of it (in this file; compat/url_links.py links further)
     line: int
     column: int  # of the expression giving the URL
+    value: Value = OPAQUE  # the URL as a symbolic value, its open names left for the linker
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,9 @@ class ScriptFacts:
     calls: tuple[ApiCall, ...]
     urls: tuple[UrlArgument, ...]
     features: tuple[FeatureUse, ...] = ()  # language features above ES2017, from the same tree
+    # ``my.*`` names the program assigns itself (``my.fncontext = …``): not host APIs.
+    defined: frozenset[str] = frozenset()
+    module: ModuleFacts = EMPTY_MODULE
 
 
 def script_facts(source: bytes) -> ScriptFacts:
@@ -74,11 +84,14 @@ def script_facts(source: bytes) -> ScriptFacts:
         node, proven = stack.pop()
         if node.type == "call_expression":
             walk.record_call(node, proven)
+        elif node.type == "assignment_expression":
+            walk.record_assignment(node)
         stack.extend(walk.children(node, proven))
     calls = sorted(walk.calls, key=lambda call: (call.line, call.column, call.api))
     urls = sorted(walk.urls, key=lambda url: (url.line, url.column, url.api))
     features = language_features(tree.root_node, walk.positions)
-    return ScriptFacts(tuple(calls), tuple(urls), features)
+    module = module_facts(tree.root_node, walk.converter)
+    return ScriptFacts(tuple(calls), tuple(urls), features, frozenset(walk.defined), module)
 
 
 # Where the identifier ``my`` may occur (in code, strings or comments alike): subtrees
@@ -91,6 +104,8 @@ class _Walk:
         self.positions = Positions(source)
         self.calls: list[ApiCall] = []
         self.urls: list[UrlArgument] = []
+        self.defined: set[str] = set()
+        self.converter = Converter(source)
         self._mentions = [match.start() for match in _MY.finditer(source)]
         self._conditions = guards.Conditions(self.mentions_my)
 
@@ -143,41 +158,95 @@ class _Walk:
 
     def record_call(self, call: tree_sitter.Node, proven: frozenset[str]) -> None:
         function = call.child_by_field_name("function")
-        api = guards.api_name(function) if function is not None else None
-        if api is None:
+        if function is None:
             return
+        api = guards.api_name(function)
+        if api is None:
+            self.defined.update(_defined_by_call(function, call))
+            return
+        if call.child_by_field_name("optional_chain") is not None:
+            proven = _with(proven, frozenset({api.removeprefix("my.")}))  # my.x?.(): guarded
         line, column = self.positions.of(call)
         self.calls.append(ApiCall(api, line, column, proven))
         if api in _URL_APIS:
-            value = _url_property(call)
-            if value is not None:
-                line, column = self.positions.of(value)
-                self.urls.append(UrlArgument(api, static_text(value), line, column))
+            self._record_url(api, call)
+
+    def record_assignment(self, assignment: tree_sitter.Node) -> None:
+        """``my.x = …``, ``my['x'] = …``, ``my.x.y = …``: the program defines ``my.x``."""
+        left = assignment.child_by_field_name("left")
+        name = guards.api_name(left) if left is not None else None
+        if name is not None and name != "my":
+            self.defined.add(name)
+
+    def _record_url(self, api: str, call: tree_sitter.Node) -> None:
+        arguments = call.child_by_field_name("arguments")
+        given = [] if arguments is None else _arguments(arguments)
+        if not given:
+            return
+        if given[0].type == "object":
+            node = _url_property(given[0])
+            if node is None:
+                return
+            value = self.converter.value(node)
+        else:  # my.request(options): the url of an object bound elsewhere
+            node = given[0]
+            value = select(self.converter.value(node), "url")
+            if value is OPAQUE:
+                return
+        line, column = self.positions.of(node)
+        self.urls.append(UrlArgument(api, local_text(value), line, column, value))
 
 
 def _with(proven: frozenset[str], more: frozenset[str]) -> frozenset[str]:
     return proven | more if more - proven else proven
 
 
-def _url_property(call: tree_sitter.Node) -> tree_sitter.Node | None:
-    """The value of ``url`` in ``my.x({url: …})``; the last one, as JavaScript keeps it."""
-    arguments = call.child_by_field_name("arguments")
-    if arguments is None:
-        return None
-    given = [child for child in arguments.named_children if child.type != "comment"]
-    if not given or given[0].type != "object":
-        return None
+def _arguments(arguments: tree_sitter.Node) -> list[tree_sitter.Node]:
+    return [child for child in arguments.named_children if child.type != "comment"]
+
+
+def _url_property(options: tree_sitter.Node) -> tree_sitter.Node | None:
+    """The value of ``url`` in ``{url: …}`` (or the ``url`` of ``{ url }``); the last one,
+    as JavaScript keeps it."""
     value = None
-    for pair in given[0].named_children:
-        if pair.type != "pair":
-            continue
-        key = pair.child_by_field_name("key")
-        if key is None:
-            continue
-        name = node_text(key) if key.type == "property_identifier" else None
-        if key.type == "string":
-            known = static_text(key)
-            name = known.prefix if known.complete else None
-        if name == "url":
-            value = pair.child_by_field_name("value")
+    for member in options.named_children:
+        if member.type == "shorthand_property_identifier" and node_text(member) == "url":
+            value = member
+        elif member.type == "pair":
+            key = member.child_by_field_name("key")
+            if key is not None and property_key(key) == "url":
+                value = member.child_by_field_name("value")
     return value
+
+
+_OBJECT_FUNCTIONS: Final = frozenset({"Object.assign", "Object.defineProperty"})
+
+
+def _defined_by_call(function: tree_sitter.Node, call: tree_sitter.Node) -> set[str]:
+    """``Object.assign(my, { x, y })`` defines my.x and my.y; ``Object.defineProperty(my,
+    'x', …)`` defines my.x."""
+    callee = node_text(function).replace(" ", "")
+    arguments = call.child_by_field_name("arguments")
+    if callee not in _OBJECT_FUNCTIONS or arguments is None:
+        return set()
+    given = _arguments(arguments)
+    owner = guards.api_name(given[0]) if given else None
+    if owner is None:
+        return set()
+    if callee == "Object.defineProperty":
+        named = static_text(given[1]) if len(given) > 1 else None
+        return {f"{owner}.{named.prefix}"} if named is not None and named.complete else set()
+    names: set[str] = set()
+    for source in given[1:]:
+        if source.type != "object":
+            continue
+        for member in source.named_children:
+            if member.type == "shorthand_property_identifier":
+                names.add(f"{owner}.{node_text(member)}")
+                continue
+            field = {"pair": "key", "method_definition": "name"}.get(member.type)
+            key = member.child_by_field_name(field) if field is not None else None
+            name = property_key(key) if key is not None else None
+            if name is not None:
+                names.add(f"{owner}.{name}")
+    return names

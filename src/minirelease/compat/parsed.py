@@ -13,8 +13,10 @@ from typing import Any
 from minirelease.build.limits import SizeReport, measure_sizes
 from minirelease.compat.axmlfacts import TemplateFacts, template_facts
 from minirelease.compat.images import ImageFacts, image_facts, is_image
-from minirelease.compat.jsfacts import ScriptFacts, script_facts
+from minirelease.compat.jsapi_sites import CallSite, host_calls
+from minirelease.compat.jsfacts import ScriptFacts, UrlArgument, script_facts
 from minirelease.compat.package import BuiltPackage, is_analyzed
+from minirelease.compat.url_links import linked_urls
 from minirelease.errors import PackageInvalid
 from minirelease.packages.appjson import AppManifest, parse_app_json
 from minirelease.packages.rules import APP_JSON, APP_JSON_MISSING
@@ -41,6 +43,10 @@ class ParsedPackage:
     files: Mapping[str, bytes] = field(repr=False)
     # Image path → its header's facts; images whose header does not parse are left out.
     images: Mapping[str, ImageFacts] = field(default_factory=dict)
+    # Script path → its URL arguments, their text linked across the package's files.
+    urls: Mapping[str, tuple[UrlArgument, ...]] = field(default_factory=dict)
+    # JSAPI → the places it is called unguarded, where the program does not define it.
+    host_calls: Mapping[str, tuple[CallSite, ...]] = field(default_factory=dict)
 
     def source_lines(self, path: str) -> list[str]:
         """The file's text by line, for excerpts; empty when the file is not analyzed."""
@@ -59,17 +65,18 @@ def parse_package(package: BuiltPackage, *, parsers: Parsers | None = None) -> P
     templates = {
         path: use.template(package.files[path]) for path in analyzed if path.endswith(".axml")
     }
+    scripts = {path: use.script(package.files[path]) for path in analyzed if path.endswith(".js")}
     return ParsedPackage(
         app=app,
         pages=frozenset(f"{root}/{page}" if root else page for root, page in app.page_locations()),
         sizes=measure_sizes(package.compressed_sizes, [sub.root for sub in app.subpackages]),
-        scripts={
-            path: use.script(package.files[path]) for path in analyzed if path.endswith(".js")
-        },
+        scripts=scripts,
         templates=templates,
         custom_components=_custom_components(package.files, app, templates),
         files=package.files,
         images=_images(package.files, use.image),
+        urls=linked_urls(package.files, scripts),
+        host_calls=host_calls(scripts),
     )
 
 

@@ -4,6 +4,7 @@ package and one cell's context, and returns its findings."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import chain
 from typing import Final
 
 from minirelease.build.limits import limit_violations
@@ -11,6 +12,7 @@ from minirelease.compat import model
 from minirelease.compat.analyzer import Rule, per_target, same_everywhere
 from minirelease.compat.axmlfacts import LANGUAGE_TAGS
 from minirelease.compat.domains_match import is_whitelisted
+from minirelease.compat.jsapi_sites import described
 from minirelease.compat.jsfacts import NAVIGATION_APIS, NETWORK_APIS
 from minirelease.compat.model import CellContext, Finding
 from minirelease.compat.parsed import ParsedPackage
@@ -24,8 +26,8 @@ def package_too_large(parsed: ParsedPackage, context: CellContext) -> Iterator[F
 
 
 def page_missing(parsed: ParsedPackage, context: CellContext) -> Iterator[Finding]:
-    for path, facts in parsed.scripts.items():
-        for url in facts.urls:
+    for path, urls in parsed.urls.items():
+        for url in urls:
             if url.api in NAVIGATION_APIS:
                 yield from _missing(parsed, path, url.line, url.column, url.api, url.text)
     for path, template in parsed.templates.items():
@@ -57,11 +59,15 @@ def _missing(
     )
 
 
-def loaded_urls(parsed: ParsedPackage) -> Iterator[tuple[str, int, int, str, StaticText]]:
+LoadedUrl = tuple[str, int, int, str, StaticText]  # path, line, column, via, text
+
+
+def loaded_urls(parsed: ParsedPackage) -> Iterator[LoadedUrl]:
     """Every statically read URL a network JSAPI or a web-view loads, with its place and
-    what loads it."""
-    for path, facts in parsed.scripts.items():
-        for url in facts.urls:
+    what loads it; constants are followed across files. These are the URLs the server
+    (network JSAPIs) and H5 (web-view) domain whitelists govern."""
+    for path, urls in parsed.urls.items():
+        for url in urls:
             if url.api in NETWORK_APIS:
                 yield path, url.line, url.column, url.api, url.text
     for path, template in parsed.templates.items():
@@ -70,8 +76,17 @@ def loaded_urls(parsed: ParsedPackage) -> Iterator[tuple[str, int, int, str, Sta
                 yield path, link.line, link.column, "<web-view>", link.text
 
 
+def image_urls(parsed: ParsedPackage) -> Iterator[LoadedUrl]:
+    """Remote images templates show (``<image src>``): no whitelist covers them, but they
+    must be loaded over https."""
+    for path, template in parsed.templates.items():
+        for link in template.links:
+            if link.kind == "image":
+                yield path, link.line, link.column, "<image>", link.text
+
+
 def insecure_url(parsed: ParsedPackage, context: CellContext) -> Iterator[Finding]:
-    for path, line, column, via, text in loaded_urls(parsed):
+    for path, line, column, via, text in chain(loaded_urls(parsed), image_urls(parsed)):
         target = url_target(text)
         if target is not None and target.insecure:
             secure = "https" if target.scheme == "http" else "wss"
@@ -108,20 +123,27 @@ def domain_not_whitelisted(parsed: ParsedPackage, context: CellContext) -> Itera
         )
 
 
+# Call sites a jsapi-unsupported message names before "and N more".
+SHOWN_CALL_SITES: Final = 5
+
+
 def jsapi_unsupported(parsed: ParsedPackage, context: CellContext) -> Iterator[Finding]:
+    """One finding per JSAPI the partner app lacks, at its first unguarded call, naming the
+    others."""
     offered = context.target.jsapis
-    for path, facts in parsed.scripts.items():
-        for call in facts.calls:
-            if call.api in offered or call.guarded:
-                continue
-            yield Finding(
-                model.JSAPI_UNSUPPORTED,
-                path,
-                call.line,
-                call.column,
-                f"{call.api} is not offered by partner app {context.target.partner_app!r}; "
-                f"call it only under my.canIUse('{call.api.removeprefix('my.')}')",
-            )
+    for api, sites in parsed.host_calls.items():
+        if api in offered:
+            continue
+        first = sites[0]
+        places = f" ({described(sites, SHOWN_CALL_SITES)})" if len(sites) > 1 else ""
+        yield Finding(
+            model.JSAPI_UNSUPPORTED,
+            first.file,
+            first.line,
+            first.column,
+            f"{api} is not offered by partner app {context.target.partner_app!r}{places}; "
+            f"call it only under my.canIUse('{api.removeprefix('my.')}')",
+        )
 
 
 def component_unsupported(parsed: ParsedPackage, context: CellContext) -> Iterator[Finding]:
