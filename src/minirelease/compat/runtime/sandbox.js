@@ -1,7 +1,8 @@
 // The host a mini program runs in during the smoke test: App/Page/Component over the
 // package's modules (modules.js), a virtual clock behind setTimeout, promises that know
-// whether anyone handled their rejection, and the `my` object (my.js). Package code sees
-// no host object: nothing here calls out of the engine. Python drives it step by step.
+// whether anyone handled their rejection, and the `my` object (my.js). Page instances have
+// what a device gives them (event channel, $spliceData, selectComponent...). Package code
+// sees no host object: nothing here calls out of the engine. Python drives it step by step.
 const __smoke = (function () {
   "use strict";
   const NativePromise = Promise;
@@ -9,9 +10,11 @@ const __smoke = (function () {
   const calls = [];            // every my.* call: {api, at}
   const timers = [];
   const pending = new Set();   // tracked promises rejected with no handler yet
-  const jsapiErrors = new WeakSet();
-  const state = { now: 0, seq: 0, app: null, appOptions: null, pages: [], loading: null };
+  const reported = new Set();  // each event's kind, place and description, reported once
+  const state = { now: 0, seq: 0, app: null, appOptions: null, pages: [], loading: null, pageIds: 0, running: false, cutOff: false };
+  const stringify = JSON.stringify;
   let config = null;
+  let host = null;             // what my.js made: my, unsupportedCall, touched, answered
   Error.stackTraceLimit = 64;
   delete Atomics.waitAsync; // real-time callbacks would run outside the step budgets
 
@@ -25,15 +28,30 @@ const __smoke = (function () {
     }
     return null;
   }
+  // A value's own data property, found without running the package's getters.
+  function dataProperty(value, name) {
+    for (let object = value; object !== null; object = Object.getPrototypeOf(object)) {
+      const descriptor = Object.getOwnPropertyDescriptor(object, name);
+      if (descriptor) return "value" in descriptor ? descriptor.value : undefined;
+    }
+    return undefined;
+  }
   function describe(value) {
-    if (value instanceof Error) return String(value.name) + ": " + String(value.message);
-    try { return JSON.stringify(value) ?? String(value); } catch (_) { return String(value); }
+    if (value instanceof Error) return String(dataProperty(value, "name")) + ": " + String(dataProperty(value, "message"));
+    // After a step was cut off, run none of the package's code (toJSON, getters) again.
+    if (state.cutOff) return value !== null && typeof value === "object" ? "[object]" : typeof value;
+    try { return stringify(value) ?? String(value); } catch (_) { return typeof value; }
   }
   function report(kind, value, fallback, context) {
-    if (value instanceof Error && jsapiErrors.has(value)) return; // reported as jsapi-unsupported
+    if (value instanceof Error && host !== null && host.unsupportedCall(value)) return; // a jsapi call
     const at = (value instanceof Error && where(value.stack)) || fallback || { file: __modules.loading() ?? state.loading };
+    const what = describe(value).slice(0, 300);
+    // The same failure at the same place (a broken module two pages load) is one event.
+    const key = stringify([kind, at.file ?? null, at.line ?? null, at.column ?? null, what]);
+    if (reported.has(key)) return;
+    reported.add(key);
     events.push({ kind, file: at.file ?? null, line: at.line ?? null, column: at.column ?? null,
-                  message: describe(value).slice(0, 300) + " (" + context + ")" });
+                  message: what + " (" + context + ")" });
   }
   function guarded(context, fn) {
     try { return fn(); } catch (error) { report("exception", error, null, context); }
@@ -116,6 +134,7 @@ const __smoke = (function () {
   }
   globalThis.App = (options) => { if (state.appOptions === null) state.appOptions = options || {}; };
   globalThis.Page = (options) => { state.pageOptions = options || {}; };
+  // Components are not rendered: a definition loads and does nothing more.
   globalThis.Component = () => {};
   globalThis.getApp = () => state.app;
   globalThis.getCurrentPages = () => state.pages.slice();
@@ -132,42 +151,92 @@ const __smoke = (function () {
         report("rejection", reason, { file }, context + ", whose promise was rejected"));
     }
   }
+  // this.$spliceData({ 'a.list': [start, deleteCount, ...items] }): Array.splice at a path.
+  function spliceData(update, callback) {
+    for (const [key, args] of Object.entries(update || {})) {
+      const keys = key.replace(/\[(\d+)\]/g, ".$1").split(".");
+      let target = this.data;
+      for (const part of keys.slice(0, -1)) {
+        if (target[part] === null || typeof target[part] !== "object") target[part] = {};
+        target = target[part];
+      }
+      const last = keys[keys.length - 1];
+      if (!Array.isArray(target[last])) target[last] = [];
+      if (Array.isArray(args)) target[last].splice(...args);
+    }
+    if (typeof callback === "function") schedule(callback, 0, [], false);
+  }
+  function pageInstance(options, page, query) {
+    const channel = __smokeValues.eventChannel();
+    const data = JSON.parse(JSON.stringify(options.data ?? {}));
+    return Object.assign(Object.create(options), {
+      data, route: page, options: query, query, $id: ++state.pageIds, $viewId: String(state.pageIds),
+      setData, $spliceData: spliceData,
+      $batchedUpdates(fn) { if (typeof fn === "function") fn(); },
+      getOpenerEventChannel: () => channel,
+      // A component the lab cannot render is unknown: whatever the page does with it works.
+      selectComponent: () => __smokeValues.unknown("any"),
+      selectAllComponents: () => __smokeValues.unknown("any"),
+    });
+  }
+  // Each step of the run; `running` stays true when the engine cut a step off.
+  function step(fn) {
+    return function (...args) {
+      state.running = true;
+      const result = fn(...args);
+      state.running = false;
+      return result;
+    };
+  }
   const pagesByPath = new Map();
   return Object.freeze({
     addFile(path, source) { __modules.addFile(path, source); },
-    configure(json) { config = JSON.parse(json); globalThis.my = __smokeMy(config, {
-      now: () => state.now,
-    // Timers due now and still coming: the clock cannot advance, start-up never settles.
-    stuck: () => timers.some((timer) => timer.due <= state.now), schedule, calls, jsapiErrors, where, TrackedPromise, guarded }); },
+    configure(json) {
+      config = JSON.parse(json);
+      host = __smokeMy(config, { now: () => state.now, schedule, calls, where, TrackedPromise });
+      globalThis.my = host.my;
+    },
     trackAsync,
     tick,
     now: () => state.now,
     // A step's timers: the first tick and the horizon in one call (one engine round trip
     // fewer per step), then continueDrain until nothing is due before the horizon.
-    startDrain(ms) { state.horizon = state.now + ms; return tick(state.horizon); },
-    continueDrain() { return tick(state.horizon); },
+    startDrain: step((ms) => { state.horizon = state.now + ms; return tick(state.horizon); }),
+    continueDrain: step(() => tick(state.horizon)),
     // Timers due now and still coming: the clock cannot advance, start-up never settles.
     stuck: () => timers.some((timer) => timer.due <= state.now),
-    loadApp() {
+    loadApp: step(() => {
       state.loading = "app.js";
       if (__modules.has("app.js")) guarded("while loading app.js", () => __modules.load("app.js"));
       const options = state.appOptions || {};
       state.app = Object.assign(Object.create(options), { globalData: options.globalData || {} });
-    },
-    appHook(name) { hook(state.app, name, [{ path: "", query: {}, scene: "1001" }], "app.js", "in App " + name); },
-    loadPage(page) {
+    }),
+    appHook: step((name) => hook(state.app, name, [{ path: "", query: {}, scene: "1001" }], "app.js", "in App " + name)),
+    loadPage: step((page) => {
       const file = page + ".js";
       if (!__modules.has(file)) return 0;
       state.pageOptions = null;
       guarded("while loading " + file, () => __modules.load(file));
       const options = state.pageOptions || {};
-      const data = JSON.parse(JSON.stringify(options.data ?? {}));
-      const instance = Object.assign(Object.create(options), { data, route: page, setData });
+      const query = {};
+      let instance = null;
+      guarded("while loading " + file, () => { instance = pageInstance(options, page, query); });
+      if (instance === null) instance = pageInstance({}, page, query);
       pagesByPath.set(page, instance);
       state.pages = [instance];
       return 1;
+    }),
+    pageHook: step((page, name) => {
+      const instance = pagesByPath.get(page); // none when the page has no script
+      hook(instance, name, name === "onLoad" && instance ? [instance.query] : [], page + ".js", "in Page " + page + " " + name);
+    }),
+    // Also after a step was cut off (the engine calls it then): what is left is described
+    // without running package code (toJSON, getters) again.
+    results() {
+      state.cutOff = state.running; // a step that never returned was cut off by the engine
+      try { sweepRejections(); } catch (_) { /* a cut-off run keeps the events it has */ }
+      return stringify({ events, calls, now: state.now, touched: host === null ? [] : host.touched(),
+                         answered: host === null ? 0 : host.answered() });
     },
-    pageHook(page, name) { hook(pagesByPath.get(page), name, name === "onLoad" ? [{}] : [], page + ".js", "in Page " + page + " " + name); },
-    results() { sweepRejections(); return JSON.stringify({ events, calls, now: state.now }); },
   });
 })();
