@@ -158,8 +158,8 @@ CORPUS = [
         "app.js",
         3,
     ),
-    # startup-timeout: endless work is cut off at the cell's time budget.
-    Planted("endless-loop", app("    while (true) {}\n"), "startup-timeout", "app.js", None),
+    # startup-timeout: endless work is cut off at the cell's time budget, at the loop.
+    Planted("endless-loop", app("    while (true) {}\n"), "startup-timeout", "app.js", 3),
     Planted(
         "endless-timers",
         page("    const spin = () => setTimeout(spin, 0);\n    spin();\n"),

@@ -7,16 +7,23 @@ from typing import Any
 
 import pytest
 
-from minirelease.compat.runtime.results import ApiCall, EngineRun, Event, MalformedRun
+from minirelease.compat.runtime.results import ApiCall, EngineRun, Event, Loop, MalformedRun
 
 RUN = EngineRun(
     events=(Event("exception", "app.js", 3, 7, "TypeError: x is undefined (in App onLaunch)"),),
-    calls=(ApiCall("my.scanCode", 12.5, True, "pages/a.js", 4, 2), ApiCall("my.request", 0, False)),
+    calls=(
+        ApiCall("my.scanCode", 12.5, True, "pages/a.js", 4, 2),
+        ApiCall("my.request", 0, False, "pages/a.js", 5, 8, "http://api.example.com/a"),
+    ),
     aborted="timeout",
     aborted_in="Page pages/a onLoad",
     aborted_file="pages/a.js",
     virtual_ms=30_000.0,
     wall_ms=12.3,
+    aborted_loop=Loop("utils/wait.js", 7),
+    aborted_in_timers=True,
+    touched=("my.request", "my.scanCode"),
+    answered=0,
 )
 
 
@@ -40,6 +47,10 @@ def test_a_run_survives_its_json_form() -> None:
             "calls": [{"api": "my.x", "at_ms": 1, "unsupported": True, "line": True}],
         },
         {**RUN.to_json(), "calls": [7]},
+        {**RUN.to_json(), "aborted_loop": {"file": "a.js", "line": "7"}},
+        {**RUN.to_json(), "aborted_in_timers": None},
+        {**RUN.to_json(), "touched": ["my.request", 3]},
+        {**RUN.to_json(), "answered": 1.5},
     ],
 )
 def test_anything_else_is_malformed(broken: Any) -> None:

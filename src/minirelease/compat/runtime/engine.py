@@ -1,7 +1,8 @@
 """One run of a package's lifecycle in an embedded V8 (mini-racer): a fresh isolate per run,
-bounded in memory and wall-clock time, with the host of ``sandbox.js``, ``modules.js`` and
-``my.js`` and nothing else. No Python function is exposed to JavaScript, so package code cannot reach
-the host; Python only evaluates the steps and reads the recorded events.
+bounded in memory and wall-clock time, with the host of ``sandbox.js``, ``modules.js``,
+``loops.js`` and ``my.js`` and nothing else. No Python function is exposed to JavaScript, so
+package code cannot reach the host; Python only evaluates the steps and reads the recorded
+events.
 
 Only the engine's own process imports this module (``child.py``): the server and the job
 runner reach it through ``pool.EnginePool``, so nothing the engine does can take them down."""
@@ -16,11 +17,18 @@ from contextlib import contextmanager
 from importlib import resources
 from typing import Any, Final
 
-from py_mini_racer import JSOOMException, JSTimeoutException, MiniRacer, init_mini_racer
+from py_mini_racer import (
+    JSEvalException,
+    JSOOMException,
+    JSTimeoutException,
+    MiniRacer,
+    init_mini_racer,
+)
 
 from minirelease.compat.runtime.limits import HEAP_LIMIT_BYTES
+from minirelease.compat.runtime.loops import loop_site
 from minirelease.compat.runtime.network import Network
-from minirelease.compat.runtime.results import Abort, ApiCall, EngineRun, Event
+from minirelease.compat.runtime.results import Abort, ApiCall, EngineRun, Event, Loop
 
 # Timers due within this much virtual time after a step starts run in that step; later ones
 # (polling, long retries) belong to no lifecycle step.
@@ -70,9 +78,11 @@ def run_engine(
 ) -> EngineRun:
     started = time.perf_counter()
     deadline = started + time_budget_ms / 1000
+    loop: Loop | None = None
     with _isolate(memory_limit_bytes) as engine:
         step: str = "loading the package"
         step_file: str | None = None
+        in_timers = False
         try:
             engine.eval(host_source())
             for path, source in scripts.items():
@@ -80,21 +90,27 @@ def run_engine(
             config = {"jsapis": sorted(jsapis), "network": network.as_json()}
             engine.eval(f"__smoke.configure({json.dumps(json.dumps(config))})")
             for name, file, code in _steps(pages):
-                step, step_file = name, file  # named in the finding if this step is cut off
-                _eval(engine, code, deadline)
+                # Named in the finding if this step is cut off; its loops counted afresh.
+                step, step_file, in_timers = name, file, False
+                _eval(engine, f"__loops.reset(), {code}", deadline)
+                in_timers = True
                 _drain(engine, deadline)
             aborted: Abort | None = None
+        except _BudgetSpent:
+            aborted = "timeout"  # between evaluations: no loop was cut off
         except JSTimeoutException:
             aborted = "timeout"
-            # The cut-off evaluation reports back once more; let that land before closing.
+            # The cut-off evaluation reports back once more; let that land, then ask
+            # which loop the step spun in.
             engine.eval("0", timeout_sec=5)
+            loop = _hottest_loop(engine, scripts)
         except JSOOMException:
             aborted = "memory"
         if aborted is None and engine.was_hard_memory_limit_reached():
             aborted = "memory"
-        results: dict[str, Any] = (
-            _results(engine) if aborted is None else {"events": [], "calls": [], "now": 0}
-        )
+        # After a timeout the host's state is whole (only package code was cut off), so
+        # what happened before the cut-off is read too; after running out of memory, not.
+        results = _NOTHING if aborted == "memory" else _results(engine, aborted == "timeout")
     return EngineRun(
         events=tuple(Event(**event) for event in results["events"]),
         calls=tuple(_call(call) for call in results["calls"]),
@@ -103,7 +119,34 @@ def run_engine(
         aborted_file=step_file if aborted else None,
         virtual_ms=float(results["now"]),
         wall_ms=(time.perf_counter() - started) * 1000,
+        aborted_loop=loop,
+        aborted_in_timers=in_timers if aborted == "timeout" else False,
+        touched=_touched(results.get("touched")),
+        answered=results["answered"] if isinstance(results.get("answered"), int) else None,
     )
+
+
+class _BudgetSpent(Exception):
+    """The step's time ran out between evaluations, or its timers kept coming due without
+    the clock advancing (start-up never settles): a timeout that cut off no loop."""
+
+
+_NOTHING: Final[Mapping[str, Any]] = {"events": [], "calls": [], "now": 0}
+
+
+def _hottest_loop(engine: MiniRacer, scripts: Mapping[str, str]) -> Loop | None:
+    try:
+        number = engine.eval("__loops.hottest()", timeout_sec=5)
+    except JSEvalException:
+        return None  # the finding then names the step only
+    site = loop_site(scripts, number) if isinstance(number, int) and number >= 0 else None
+    return None if site is None else Loop(*site)
+
+
+def _touched(names: Any) -> tuple[str, ...] | None:
+    if not isinstance(names, list):
+        return None
+    return tuple(sorted({str(name) for name in names}))
 
 
 def _steps(pages: Sequence[str]) -> Iterator[tuple[str, str, str]]:
@@ -121,7 +164,7 @@ def _steps(pages: Sequence[str]) -> Iterator[tuple[str, str, str]]:
 def _eval(engine: MiniRacer, code: str, deadline: float) -> Any:
     remaining = deadline - time.perf_counter()
     if remaining <= 0:
-        raise JSTimeoutException
+        raise _BudgetSpent
     return engine.eval(code, timeout_sec=remaining)
 
 
@@ -134,12 +177,17 @@ def _drain(engine: MiniRacer, deadline: float) -> None:
         if not _eval(engine, "__smoke.continueDrain()", deadline):
             return
     if _eval(engine, "__smoke.stuck()", deadline):
-        raise JSTimeoutException
+        raise _BudgetSpent
 
 
-def _results(engine: MiniRacer) -> dict[str, Any]:
+def _results(engine: MiniRacer, timed_out: bool) -> Mapping[str, Any]:
     # Read with a generous fixed timeout: the host's own code, not the package's, runs here.
-    data: dict[str, Any] = json.loads(str(engine.eval("__smoke.results()", timeout_sec=5)))
+    try:
+        data: dict[str, Any] = json.loads(str(engine.eval("__smoke.results()", timeout_sec=5)))
+    except JSEvalException:
+        if not timed_out:
+            raise
+        return _NOTHING  # a host cut off mid-update: the cut-off is all there is to say
     return data
 
 
@@ -151,6 +199,7 @@ def _call(call: Mapping[str, Any]) -> ApiCall:
         file=call.get("file"),
         line=call.get("line"),
         column=call.get("column"),
+        url=call["url"] if isinstance(call.get("url"), str) else None,
     )
 
 

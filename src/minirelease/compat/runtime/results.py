@@ -57,6 +57,7 @@ class ApiCall:
     file: str | None = None
     line: int | None = None
     column: int | None = None
+    url: str | None = None  # what a network call requested
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -66,6 +67,7 @@ class ApiCall:
             "file": self.file,
             "line": self.line,
             "column": self.column,
+            "url": self.url,
         }
 
     @classmethod
@@ -77,7 +79,23 @@ class ApiCall:
             file=_optional(data, "file", str),
             line=_optional(data, "line", int),
             column=_optional(data, "column", int),
+            url=_optional(data, "url", str),
         )
+
+
+@dataclass(frozen=True)
+class Loop:
+    """A loop of the package (loops.py), where a cut-off step spun most."""
+
+    file: str
+    line: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Loop:
+        return cls(file=_field(data, "file", str), line=_field(data, "line", int))
 
 
 @dataclass(frozen=True)
@@ -89,6 +107,14 @@ class EngineRun:
     aborted_file: str | None
     virtual_ms: float
     wall_ms: float
+    # Where a timed-out step spun, and whether it was cut off while its timers ran (rather
+    # than in the lifecycle hook itself).
+    aborted_loop: Loop | None = None
+    aborted_in_timers: bool = False
+    # The JSAPIs the program read or asked my.canIUse about, and the network answers it was
+    # given: None when the host did not say (a run cut off by memory reads nothing back).
+    touched: tuple[str, ...] | None = None
+    answered: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -99,6 +125,10 @@ class EngineRun:
             "aborted_file": self.aborted_file,
             "virtual_ms": self.virtual_ms,
             "wall_ms": self.wall_ms,
+            "aborted_loop": None if self.aborted_loop is None else self.aborted_loop.to_json(),
+            "aborted_in_timers": self.aborted_in_timers,
+            "touched": None if self.touched is None else list(self.touched),
+            "answered": self.answered,
         }
 
     @classmethod
@@ -108,6 +138,8 @@ class EngineRun:
         aborted = _optional(data, "aborted", str)
         if aborted is not None and aborted not in _ABORTS:
             raise MalformedRun(f"unknown abort {aborted!r}")
+        loop = data.get("aborted_loop")
+        touched = _optional(data, "touched", list)
         return cls(
             events=tuple(Event.from_json(_object(item)) for item in _field(data, "events", list)),
             calls=tuple(ApiCall.from_json(_object(item)) for item in _field(data, "calls", list)),
@@ -116,13 +148,23 @@ class EngineRun:
             aborted_file=_optional(data, "aborted_file", str),
             virtual_ms=float(_field(data, "virtual_ms", (int, float))),
             wall_ms=float(_field(data, "wall_ms", (int, float))),
+            aborted_loop=None if loop is None else Loop.from_json(_object(loop)),
+            aborted_in_timers=_field(data, "aborted_in_timers", bool),
+            touched=None if touched is None else tuple(_names(touched)),
+            answered=_optional(data, "answered", int),
         )
 
 
 def _object(item: Any) -> Mapping[str, Any]:
     if not isinstance(item, Mapping):
-        raise MalformedRun("events and calls are JSON objects")
+        raise MalformedRun("events, calls and loops are JSON objects")
     return item
+
+
+def _names(items: list[Any]) -> list[str]:
+    if not all(isinstance(item, str) for item in items):
+        raise MalformedRun("'touched' holds JSAPI names")
+    return items
 
 
 def _field(data: Mapping[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:

@@ -7,9 +7,11 @@ engine's process crashes, hangs or outgrows its memory, the cell gets one
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
 from minirelease.compat.child_process import MIB
+from minirelease.compat.jsapi_sites import CallSite, described
 from minirelease.compat.model import (
     JSAPI_UNSUPPORTED,
     OFFLINE_CRASH,
@@ -22,8 +24,9 @@ from minirelease.compat.model import (
 from minirelease.compat.runtime.limits import DEFAULT_TIME_BUDGET_MS, HEAP_LIMIT_BYTES
 from minirelease.compat.runtime.network import REFERENCE_NETWORK, Network
 from minirelease.compat.runtime.pool import EngineStopped
-from minirelease.compat.runtime.results import EngineRun, Event
+from minirelease.compat.runtime.results import ApiCall, EngineRun, Event
 from minirelease.compat.runtime.scripts import Scripts, scripts_of
+from minirelease.compat.static_rules import SHOWN_CALL_SITES
 
 
 class Engine(Protocol):
@@ -80,6 +83,38 @@ def smoke_findings(
     """``run_smoke`` over scripts already prepared by ``scripts_of`` (once per package).
     Unsupported calls at a ``(file, line, api)`` of ``reported_calls`` are left out: the
     static rule already reports them, and one problem should be one finding."""
+    smoke = smoke_test(
+        scripts,
+        pages=pages,
+        jsapis=jsapis,
+        network=network,
+        engine=engine,
+        time_budget_ms=time_budget_ms,
+        reported_calls=reported_calls,
+    )
+    return list(smoke.findings)
+
+
+@dataclass(frozen=True)
+class Smoke:
+    """A cell's smoke test: its findings, and the run they came from (None when the engine
+    went down), whose network calls the URL checks read."""
+
+    findings: tuple[Finding, ...]
+    run: EngineRun | None
+
+
+def smoke_test(
+    scripts: Scripts,
+    *,
+    pages: Sequence[str],
+    jsapis: frozenset[str],
+    network: Network,
+    engine: Engine,
+    time_budget_ms: int,
+    reported_calls: frozenset[tuple[str, int, str]] = frozenset(),
+) -> Smoke:
+    """``smoke_findings`` with the cell's run, sorted and without duplicates."""
     if time_budget_ms <= 0:
         raise ValueError(f"time_budget_ms must be positive, not {time_budget_ms}")
 
@@ -92,9 +127,10 @@ def smoke_findings(
         cell_run = run(network)
         working = run(REFERENCE_NETWORK) if network.offline else None
     except EngineStopped as stopped:
-        return [_crashed(stopped, network)]
+        return Smoke((_crashed(stopped, network),), None)
     findings = set(_findings(cell_run, working, time_budget_ms, reported_calls))
-    return sorted(findings, key=lambda f: (f.rule, f.file or "", f.line or 0, f.message))
+    ordered = sorted(findings, key=lambda f: (f.rule, f.file or "", f.line or 0, f.message))
+    return Smoke(tuple(ordered), cell_run)
 
 
 def _findings(
@@ -103,32 +139,20 @@ def _findings(
     budget_ms: int,
     reported_calls: frozenset[tuple[str, int, str]],
 ) -> Iterator[Finding]:
-    also_online = {_key(event) for event in working.events} if working else None
-    for event in run.events:
+    # A crash at an unsupported call is that call's (jsapi-unsupported), not a crash of its own.
+    unsupported_at = {(call.file, call.line) for call in run.calls if call.unsupported}
+    also_online = {_key(event) for event in _kept(working)} if working else None
+    for event in _kept(run):
+        if (event.file, event.line) in unsupported_at:
+            continue
         if also_online is not None and _key(event) not in also_online:
             message = f"only offline: {event.message}"
             yield Finding(OFFLINE_CRASH, event.file, event.line, event.column, message)
         else:
             yield Finding(_RULE_OF[event.kind], event.file, event.line, event.column, event.message)
-    for call in run.calls:
-        if call.unsupported and (call.file, call.line, call.api) not in reported_calls:
-            yield Finding(
-                JSAPI_UNSUPPORTED,
-                call.file,
-                call.line,
-                call.column,
-                f"{call.api} was called at run time but the partner app does not offer it; "
-                f"call it only under my.canIUse('{call.api.removeprefix('my.')}')",
-            )
+    yield from _unsupported(run.calls, reported_calls)
     if run.aborted == "timeout":
-        yield Finding(
-            STARTUP_TIMEOUT,
-            run.aborted_file,
-            None,
-            None,
-            f"start-up did not finish within the {budget_ms} ms budget; "
-            f"cut off while {run.aborted_in}",
-        )
+        yield _timeout(run, budget_ms)
     elif run.aborted == "memory":
         yield Finding(
             RUNTIME_EXCEPTION,
@@ -137,6 +161,64 @@ def _findings(
             None,
             f"ran out of the {HEAP_LIMIT_BYTES // MIB} MiB memory limit while {run.aborted_in}",
         )
+
+
+def _kept(run: EngineRun) -> Iterator[Event]:
+    # A promise of a step cut off by its budget may have been about to get its handler:
+    # only exceptions, which did happen, count in a timed-out run.
+    for event in run.events:
+        if run.aborted != "timeout" or event.kind == "exception":
+            yield event
+
+
+def _unsupported(
+    calls: Sequence[ApiCall], reported_calls: frozenset[tuple[str, int, str]]
+) -> Iterator[Finding]:
+    """One finding per unsupported JSAPI, at its first call site, naming every site as the
+    static rule does."""
+    sites: dict[str, dict[tuple[str, int], CallSite]] = {}
+    for call in calls:
+        if call.unsupported and (call.file, call.line, call.api) not in reported_calls:
+            places = sites.setdefault(call.api, {})
+            if call.file is not None and call.line is not None:
+                site = CallSite(call.file, call.line, call.column or 0)
+                places.setdefault((call.file, call.line), site)
+    for api, places in sorted(sites.items()):
+        ordered = sorted(places.values())
+        first = ordered[0] if ordered else None
+        listed = f" ({described(ordered, SHOWN_CALL_SITES)})" if len(ordered) > 1 else ""
+        yield Finding(
+            JSAPI_UNSUPPORTED,
+            first.file if first else None,
+            first.line if first else None,
+            (first.column or None) if first else None,
+            f"{api} was called at run time but the partner app does not offer it{listed}; "
+            f"call it only under my.canIUse('{api.removeprefix('my.')}')",
+        )
+
+
+def _timeout(run: EngineRun, budget_ms: int) -> Finding:
+    # Names no network: cells on every network share the finding of one endless loop.
+    still = f"{run.aborted_in} was still running"
+    if run.aborted_loop is not None:
+        loop = run.aborted_loop
+        return Finding(
+            STARTUP_TIMEOUT,
+            loop.file,
+            loop.line,
+            None,
+            f"start-up did not finish within the {budget_ms} ms budget: {still}, "
+            f"in the loop at {loop.file}:{loop.line}",
+        )
+    if run.aborted_in_timers:
+        still += ", in timers it had set"
+    return Finding(
+        STARTUP_TIMEOUT,
+        run.aborted_file,
+        None,
+        None,
+        f"start-up did not finish within the {budget_ms} ms budget: {still}",
+    )
 
 
 def _crashed(stopped: EngineStopped, network: Network) -> Finding:
