@@ -65,6 +65,43 @@ def test_a_1_9_mb_main_package_warns_even_on_4g() -> None:
     )
 
 
+def test_a_slow_download_names_its_largest_files_and_spares_one_page_subpackages() -> None:
+    # A one-page campaign program whose hero images and a bundled script make it heavy.
+    files = program({}, pages=["pages/index/index"]) | {
+        "assets/hero.jpg": jpeg(1080, 1920, padding=420 * 1024),
+        "assets/prizes.jpg": jpeg(1080, 1080, padding=200 * 1024),
+        "libs/lottie.js": noise(90 * 1024, "lottie").hex().encode()[: 90 * 1024],
+    }
+    result = check(files)
+    found = findings(result, SLOW_FIRST_DOWNLOAD)
+    assert {f.finding.severity for f in found} == {"fail", "warn"}
+    for f in found:
+        # The hex script deflates to a little over half its 90 KB; the page's files are tiny.
+        assert f.finding.message.endswith(
+            "; largest files: assets/hero.jpg (420 KB), assets/prizes.jpg (200 KB), "
+            "libs/lottie.js (52 KB); compress its assets or load them from a CDN"
+        )
+    # One finding per network, for all of its cells: the files named do not vary by cell.
+    assert [(f.finding.severity, list(f.cells)) for f in found] == [
+        ("fail", _cells(result, network="2g")),
+        ("warn", _cells(result, network="3g")),
+    ]
+
+
+def test_a_slow_program_of_several_pages_is_told_to_use_subpackages() -> None:
+    files = program({}) | {"pages/detail/gallery.jpg": jpeg(1200, 800, padding=900 * 1024)}
+    result = check(files)
+    found = findings(result, SLOW_FIRST_DOWNLOAD)
+    assert found
+    for f in found:
+        # The page scripts and templates are too small to be worth naming.
+        assert f.finding.message.endswith(
+            "; largest files: pages/detail/gallery.jpg (900 KB); "
+            "move pages into subpackages and load large assets from a CDN"
+        )
+        assert list(f.cells) == _cells(result, network=f.cells[0].split("/")[2])
+
+
 def test_a_large_subpackage_does_not_slow_the_first_download() -> None:
     files = program({}, subpackages={"shop": ["pages/item/item"]})
     files["shop/assets/catalog.bin"] = noise(1500 * 1024, "c")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from minirelease.compat.html import render_html
+from minirelease.compat.html import _grid, render_html
 from minirelease.compat.matrix import build_matrix
 from minirelease.compat.package import BuiltPackage
 from minirelease.compat.profiles import DEFAULT_PROFILES, profile_set
@@ -58,10 +58,20 @@ def test_the_page_shows_summary_grid_and_findings() -> None:
     tags = _tags(page)
     assert page.startswith("<!DOCTYPE html>")
     assert "<title>Compatibility report · lean · fail</title>" in page
-    # The grid: one tile per cell, coloured by status.
+    # The grid: one tile per cell, coloured by status, writing the rules that fail there.
     tiles = [a for a in tags.named("div") if (a.get("class") or "").startswith("tile ")]
     assert [a["title"] for a in tiles] == [cell["id"] for cell in result.report["cells"]]
     assert {a["class"] for a in tiles} == {"tile fail"}
+    first = result.report["cells"][0]["id"]
+    assert (
+        f'title="{first}"><span>API</span><span>CMP</span><span>INS</span>'
+        f'<span class="sr"> {first}: fails jsapi-unsupported, component-unsupported, '
+        "insecure-url</span></div>"
+    ) in page
+    assert (
+        '<p class="legend"><b>API</b> jsapi-unsupported · <b>CMP</b> component-unsupported · '
+        "<b>INS</b> insecure-url</p>"
+    ) in page
     # Findings grouped by rule, each rule once, in the summary table too.
     sections = [a["id"] for a in tags.named("section")]
     rules = ["component-unsupported", "insecure-url", "jsapi-unsupported"]
@@ -168,6 +178,48 @@ def test_a_288_cell_grid_is_a_table_per_platform_with_os_rows_and_network_device
     ) in page
     statuses = {a["class"] for a in tiles}
     assert statuses == {"tile fail", "tile pass"}
+    # A failing square names its rule, a passing one says ok: text, not colour alone.
+    assert page.count("<span>SYN</span>") == 90
+    assert page.count('class="tile pass" title="super/ios-14/5g/high">ok<span class="sr">') == 1
+    assert page.count(">ok<span") == 288 - 90
+
+
+def test_a_square_writes_failing_rules_in_upper_case_and_warnings_in_lower_case() -> None:
+    # Hand-made report data: a cell with a failing and a warning rule, one whose rule both
+    # fails and warns (it counts as failing), one warning only and one passing.
+    cells = [
+        {
+            "id": f"w/android-9/2g/{device}",
+            "platform": "android",
+            "os_version": "9",
+            "network": "2g",
+            "device": device,
+            "status": status,
+            "findings": ids,
+        }
+        for device, status, ids in (
+            ("low", "fail", ["f_a", "f_b"]),
+            ("mid", "fail", ["f_b", "f_c"]),
+            ("high", "warn", ["f_a"]),
+            ("tiny", "pass", []),
+        )
+    ]
+    findings = [
+        {"id": "f_a", "rule": "slow-first-download", "severity": "warn"},
+        {"id": "f_b", "rule": "offline-crash", "severity": "fail"},
+        {"id": "f_c", "rule": "slow-first-download", "severity": "fail"},
+    ]
+    grid = _grid(cells, findings)
+    squares = grid.split("<td>")[1:]
+    assert [square.split('title="')[1].split('"')[0] for square in squares] == [
+        cell["id"] for cell in cells
+    ]
+    assert '"><span>OFF</span><span>dl</span><span class="sr">' in squares[0]
+    assert "fails offline-crash; warns slow-first-download</span>" in squares[0]
+    assert '"><span>DL</span><span>OFF</span><span class="sr">' in squares[1]
+    assert '"><span>dl</span><span class="sr"> w/android-9/2g/high: warns slow' in squares[2]
+    assert '">ok<span class="sr"> w/android-9/2g/tiny: passes</span>' in squares[3]
+    assert "<b>DL</b> slow-first-download · <b>OFF</b> offline-crash" in grid
 
 
 def test_a_retest_shows_what_is_new_what_was_fixed_and_which_cells_moved() -> None:

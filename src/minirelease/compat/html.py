@@ -1,6 +1,7 @@
 """The compatibility report as one self-contained HTML page for people: the verdict and
-summary, the matrix as a grid coloured by status, and the findings grouped by rule with
-file:line:column and an excerpt of the code.
+summary, the matrix as a grid whose squares name the rules failing (or warning) in each cell
+and are coloured by status, and the findings grouped by rule with file:line:column and an
+excerpt of the code.
 
 Everything shown comes from a package someone uploaded (file names, code, URLs), so every
 value is escaped; the page has inline CSS only, no scripts and no external assets."""
@@ -35,8 +36,13 @@ td,th{padding:4px 12px;text-align:left;border-bottom:1px solid #e4e7ec}
 table.matrix{margin:0 0 16px;font-size:12px}
 table.matrix td,table.matrix th{padding:2px 3px;border:0;text-align:center}
 table.matrix th.os{text-align:right;padding-right:8px;white-space:nowrap}
-.tile{border-radius:4px;color:#fff;width:22px;height:22px;line-height:22px;font-size:11px;
-text-align:center}
+.tile{border-radius:4px;color:#fff;min-width:24px;min-height:22px;padding:2px 1px;
+box-sizing:border-box;font:600 9px/11px ui-monospace,Menlo,Consolas,monospace;text-align:center;
+display:flex;flex-direction:column;justify-content:center}
+.tile.pass{font-weight:400}
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+.legend{font-size:12px;color:#5b6474}
+.legend b{font:600 11px ui-monospace,Menlo,Consolas,monospace;color:#1d2330}
 .rule{background:#fff;border-radius:8px;padding:16px;margin-bottom:16px;
 box-shadow:0 1px 2px rgba(0,0,0,.08)}
 .finding{border-top:1px solid #e4e7ec;padding:10px 0}
@@ -65,7 +71,7 @@ def render_html(report: Mapping[str, Any], sources: Mapping[str, Sequence[str]])
             _header(report),
             _summary(summary),
             _changes(report.get("changes"), report["findings"]),
-            _grid(report["cells"]),
+            _grid(report["cells"], report["findings"]),
             _findings(report["findings"], report["cells"], sources, _new_ids(report)),
         ]
     )
@@ -176,10 +182,37 @@ def _where(finding: Mapping[str, Any]) -> str:
     )
 
 
-def _grid(cells: Sequence[Mapping[str, Any]]) -> str:
+# What a grid square writes for each rule id of design §5: short enough that every rule of a
+# cell fits in its square, spelled out in the legend under the grid.
+RULE_ABBREVIATIONS: Final = {
+    "jsapi-unsupported": "API",
+    "component-unsupported": "CMP",
+    "syntax-unsupported": "SYN",
+    "runtime-exception": "EXC",
+    "unhandled-rejection": "REJ",
+    "startup-timeout": "TMO",
+    "offline-crash": "OFF",
+    "domain-not-whitelisted": "DOM",
+    "insecure-url": "INS",
+    "package-too-large": "PKG",
+    "slow-first-download": "DL",
+    "image-too-large": "IMG",
+    "memory-risk": "MEM",
+    "page-missing": "PAG",
+    "runtime-crashed": "LAB",
+}
+
+
+def rule_abbreviation(rule: str) -> str:
+    return RULE_ABBREVIATIONS.get(rule, rule[:3].upper())
+
+
+def _grid(cells: Sequence[Mapping[str, Any]], findings: Sequence[Mapping[str, Any]]) -> str:
     """One table per platform: a row per OS version, a column per network x device (the
-    network spanning its devices), each cell a square coloured by status with its finding
-    count, so 288 cells fit on one screen."""
+    network spanning its devices), each cell a square coloured by status that writes the
+    rules found there (upper case when one fails the cell, lower case when it only warns),
+    so 288 cells fit on one screen and read without hovering or telling colours apart."""
+    by_id = {str(finding["id"]): finding for finding in findings}
     columns = list(dict.fromkeys(_column(cell) for cell in cells))
     tables = []
     for platform, group in groupby(cells, key=lambda cell: str(cell["platform"])):
@@ -188,16 +221,58 @@ def _grid(cells: Sequence[Mapping[str, Any]]) -> str:
             by_row.setdefault(str(cell["os_version"]), {})[_column(cell)] = cell
         rows = "".join(
             f'<tr><th class="os">{_e(platform)} {_e(version)}</th>'
-            + "".join(_square(row.get(column)) for column in columns)
+            + "".join(_square(row.get(column), by_id) for column in columns)
             + "</tr>"
             for version, row in by_row.items()
         )
         tables.append(f'<table class="matrix">{_column_headers(columns)}{rows}</table>')
-    legend = (
-        '<p class="meta">Each square is a cell, its number the findings there; '
-        "hover for the cell's id.</p>"
+    intro = (
+        '<p class="meta">Each square is a cell (hover for its id). It names the rules found '
+        "there: upper case when the rule fails the cell, lower case when it warns; ok when "
+        "the cell passes.</p>"
     )
-    return "<h2>Matrix</h2>" + legend + "".join(tables)
+    return "<h2>Matrix</h2>" + intro + "".join(tables) + _legend(findings)
+
+
+def _legend(findings: Sequence[Mapping[str, Any]]) -> str:
+    rules = sorted({str(finding["rule"]) for finding in findings}, key=rule_abbreviation)
+    if not rules:
+        return ""
+    entries = " · ".join(f"<b>{_e(rule_abbreviation(rule))}</b> {_e(rule)}" for rule in rules)
+    return f'<p class="legend">{entries}</p>'
+
+
+def _cell_rules(
+    cell: Mapping[str, Any], by_id: Mapping[str, Mapping[str, Any]]
+) -> list[tuple[str, bool]]:
+    """The rules of the cell's findings, each once with whether it fails the cell: failing
+    rules first, then warnings, each by abbreviation."""
+    fails: dict[str, bool] = {}
+    for finding_id in cell["findings"]:
+        finding = by_id.get(str(finding_id))
+        if finding is not None:
+            rule = str(finding["rule"])
+            fails[rule] = fails.get(rule, False) or finding["severity"] != "warn"
+    return sorted(fails.items(), key=lambda item: (not item[1], rule_abbreviation(item[0])))
+
+
+def _square(cell: Mapping[str, Any] | None, by_id: Mapping[str, Mapping[str, Any]]) -> str:
+    if cell is None:
+        return "<td></td>"
+    rules = _cell_rules(cell, by_id)
+    shown = "".join(
+        f"<span>{_e(rule_abbreviation(rule) if fails else rule_abbreviation(rule).lower())}</span>"
+        for rule, fails in rules
+    )
+    failing = ", ".join(rule for rule, fails in rules if fails)
+    warning = ", ".join(rule for rule, fails in rules if not fails)
+    spoken = [f"fails {failing}"] if failing else []
+    spoken += [f"warns {warning}"] if warning else []
+    return (
+        f'<td><div class="tile {_status_class(cell["status"])}" title="{_e(cell["id"])}">'
+        f"{shown or 'ok'}"
+        f'<span class="sr"> {_e(cell["id"])}: {_e("; ".join(spoken) or "passes")}</span></div></td>'
+    )
 
 
 def _column(cell: Mapping[str, Any]) -> tuple[str, str]:
@@ -211,19 +286,6 @@ def _column_headers(columns: Sequence[tuple[str, str]]) -> str:
     ]
     devices = "".join(f"<th>{_e(device)}</th>" for _, device in columns)
     return f"<tr><th></th>{''.join(networks)}</tr><tr><th></th>{devices}</tr>"
-
-
-def _square(cell: Mapping[str, Any] | None) -> str:
-    if cell is None:
-        return "<td></td>"
-    return (
-        f'<td><div class="tile {_status_class(cell["status"])}" '
-        f'title="{_e(cell["id"])}">{len(cell["findings"])}</div></td>'
-    )
-
-
-def _findings_count(count: int) -> str:
-    return f"{count} finding" if count == 1 else f"{count} findings"
 
 
 def _findings(

@@ -13,6 +13,7 @@ from minirelease.compat import model
 from minirelease.compat.analyzer import Rule, same_everywhere
 from minirelease.compat.images import ImageFacts
 from minirelease.compat.model import CellContext, Finding
+from minirelease.compat.package import deflated_size
 from minirelease.compat.parsed import ParsedPackage
 from minirelease.compat.profiles import LANGUAGE_LEVELS, NetworkProfile
 
@@ -32,6 +33,9 @@ MIB: Final = 1024 * 1024
 # Above this share of the device's mini program memory, a memory-risk warning.
 MEMORY_WARN_SHARE: Final = 0.5
 _IMAGES_NAMED: Final = 3
+_FILES_NAMED: Final = 3
+# A file is named among the largest only if it is at least this share of the main package.
+_FILE_SHARE_NAMED: Final = 0.05
 
 
 def by_language_level(context: CellContext) -> Hashable:
@@ -90,6 +94,8 @@ def slow_first_download(parsed: ParsedPackage, context: CellContext) -> Iterator
         return
     severity: model.Severity = "fail" if seconds > DOWNLOAD_FAIL_SECONDS else "warn"
     limit = DOWNLOAD_FAIL_SECONDS if severity == "fail" else DOWNLOAD_WARN_SECONDS
+    # The network's figures make one finding per network; what follows them depends on the
+    # package alone, so the cells of a network still share one finding.
     yield Finding(
         model.SLOW_FIRST_DOWNLOAD,
         None,
@@ -97,10 +103,36 @@ def slow_first_download(parsed: ParsedPackage, context: CellContext) -> Iterator
         None,
         f"the main package ({_size(size)}) takes about {seconds:.1f} s to download over "
         f"{network.name} ({network.bandwidth_kbps} kbps, {network.rtt_ms} ms round trip, "
-        f"{network.loss:.0%} loss; {round_trips} round trips), over {limit:.0f} s; "
-        "move pages and assets into subpackages",
+        f"{network.loss:.0%} loss; {round_trips} round trips), over {limit:.0f} s"
+        f"{_largest_main_files(parsed)}; {_download_advice(parsed)}",
         severity,
     )
+
+
+def _largest_main_files(parsed: ParsedPackage) -> str:
+    """The main package's largest files by their size in the zip, which is what downloads,
+    among the files the lab reads (scripts, templates, JSON and images)."""
+    roots = tuple(sub.root.strip("/") + "/" for sub in parsed.app.subpackages)
+    sizes = [
+        (deflated_size(data), path)
+        for path, data in parsed.files.items()
+        if not path.startswith(roots)
+    ]
+    ranked = sorted(sizes, key=lambda item: (-item[0], item[1]))
+    # Files too small to matter are left out: the largest file is always named.
+    floor = parsed.sizes.main_package_bytes * _FILE_SHARE_NAMED
+    largest = ranked[:1] + [item for item in ranked[1:_FILES_NAMED] if item[0] >= floor]
+    if not largest:
+        return ""
+    named = ", ".join(f"{path} ({_size(size)})" for size, path in largest)
+    return f"; largest files: {named}"
+
+
+def _download_advice(parsed: ParsedPackage) -> str:
+    # A subpackage holds pages: a program of one page has nothing to move into one.
+    if len(parsed.pages) <= 1:
+        return "compress its assets or load them from a CDN"
+    return "move pages into subpackages and load large assets from a CDN"
 
 
 def image_too_large(parsed: ParsedPackage, context: CellContext) -> Iterator[Finding]:
