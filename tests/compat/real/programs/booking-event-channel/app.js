@@ -1,0 +1,4 @@
+App({
+  globalData: { hotelId: 'h-1024' },
+  onLaunch() {},
+});

@@ -1,0 +1,6 @@
+Page({
+  onLoad() {
+    const cart = my.$store.get('cart') || [];
+    this.setData({ count: cart.length });
+  },
+});

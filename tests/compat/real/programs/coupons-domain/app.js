@@ -1,0 +1,10 @@
+App({
+  onLaunch() {
+    my.getStorage({
+      key: 'token',
+      success: (res) => {
+        this.token = res.data;
+      },
+    });
+  },
+});

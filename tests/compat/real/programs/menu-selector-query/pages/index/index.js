@@ -1,0 +1,7 @@
+Page({
+  onLoad() {
+    my.createSelectorQuery().select('.banner').boundingClientRect((rect) => {
+      this.bannerHeight = rect ? rect.height : 0;
+    }).exec();
+  },
+});

@@ -1,0 +1,4 @@
+module.exports = {
+  apiBase: 'https://api.shop.example/news',
+  pageSize: 10,
+};

@@ -1,0 +1,10 @@
+import { orderHistory } from '../../services/orders';
+
+Page({
+  data: { records: [] },
+  onLoad() {
+    orderHistory((records) => {
+      this.setData({ records: records.filter((r) => r.status !== 'cancelled') });
+    });
+  },
+});

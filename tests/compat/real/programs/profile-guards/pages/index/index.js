@@ -1,0 +1,8 @@
+const { callSupport } = require('../../utils/contact');
+
+Page({
+  data: { called: false },
+  onLoad() {
+    this.setData({ called: callSupport() });
+  },
+});

@@ -1,0 +1,2 @@
+export { formatPrice, CURRENCY } from './price';
+export * from './dates';
