@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from minirelease.compat.html import _grid, render_html
+from minirelease.compat.html import render_html
+from minirelease.compat.html_grid import grid
 from minirelease.compat.matrix import build_matrix
 from minirelease.compat.package import BuiltPackage
 from minirelease.compat.profiles import DEFAULT_PROFILES, profile_set
@@ -209,8 +210,8 @@ def test_a_square_writes_failing_rules_in_upper_case_and_warnings_in_lower_case(
         {"id": "f_b", "rule": "offline-crash", "severity": "fail"},
         {"id": "f_c", "rule": "slow-first-download", "severity": "fail"},
     ]
-    grid = _grid(cells, findings)
-    squares = grid.split("<td>")[1:]
+    html = grid(cells, findings)
+    squares = html.split("<td>")[1:]
     assert [square.split('title="')[1].split('"')[0] for square in squares] == [
         cell["id"] for cell in cells
     ]
@@ -219,7 +220,7 @@ def test_a_square_writes_failing_rules_in_upper_case_and_warnings_in_lower_case(
     assert '"><span>DL</span><span>OFF</span><span class="sr">' in squares[1]
     assert '"><span>dl</span><span class="sr"> w/android-9/2g/high: warns slow' in squares[2]
     assert '">ok<span class="sr"> w/android-9/2g/tiny: passes</span>' in squares[3]
-    assert "<b>DL</b> slow-first-download · <b>OFF</b> offline-crash" in grid
+    assert "<b>DL</b> slow-first-download · <b>OFF</b> offline-crash" in html
 
 
 def test_a_retest_shows_what_is_new_what_was_fixed_and_which_cells_moved() -> None:

@@ -13,7 +13,7 @@ from typing import Final
 
 import tree_sitter
 
-from minirelease.compat.syntax import JAVASCRIPT, Positions
+from minirelease.compat.syntax import FUNCTION_NODES, JAVASCRIPT, Positions
 
 
 @dataclass(frozen=True)
@@ -60,19 +60,7 @@ _QUERY: Final = tree_sitter.Query(
 )
 
 # An ``await`` inside one of these is not top-level.
-_FUNCTIONS: Final = frozenset(
-    {
-        "function_declaration",
-        "function_expression",
-        "function",
-        "arrow_function",
-        "method_definition",
-        "generator_function",
-        "generator_function_declaration",
-        "class_static_block",
-        "field_definition",
-    }
-)
+_FUNCTIONS: Final = FUNCTION_NODES | {"class_static_block", "field_definition"}
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,18 @@ UTF8_BOM: Final = b"\xef\xbb\xbf"
 # or a member chain is treated as unknown (no known URL, no my.* name) instead of
 # recursing on.
 MAX_EXPRESSION_DEPTH: Final = 64
+# The nodes that open a function's own scope (declarations, expressions, arrows, methods).
+FUNCTION_NODES: Final = frozenset(
+    {
+        "function_declaration",
+        "function_expression",
+        "function",
+        "arrow_function",
+        "method_definition",
+        "generator_function",
+        "generator_function_declaration",
+    }
+)
 
 
 def parse(language: tree_sitter.Language, source: bytes) -> tree_sitter.Tree:
@@ -106,7 +118,8 @@ _HEX_ESCAPE: Final = re.compile(
 )
 
 
-def _unescape(sequence: str) -> str:
+def unescape(sequence: str) -> str:
+    """What a JS string escape (``\\n``, ``\\x41``, ``\\u{1F600}``) stands for."""
     match = _HEX_ESCAPE.fullmatch(sequence)
     if match is not None:
         code = int(next(group for group in match.groups() if group is not None), 16)
@@ -124,7 +137,7 @@ def _literal_parts(node: tree_sitter.Node) -> StaticText:
         if child.type == "string_fragment":
             parts.append(node_text(child))
         elif child.type == "escape_sequence":
-            parts.append(_unescape(node_text(child)))
+            parts.append(unescape(node_text(child)))
         elif child.type == "template_substitution":
             return StaticText("".join(parts), complete=False)
     return StaticText("".join(parts), complete=True)

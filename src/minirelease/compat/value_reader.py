@@ -22,21 +22,15 @@ from minirelease.compat.constants import (
     concat,
     select,
 )
-from minirelease.compat.syntax import MAX_EXPRESSION_DEPTH, node_text, static_text
-from minirelease.compat.syntax import _unescape as unescape  # the literal reader's own
+from minirelease.compat.syntax import (
+    FUNCTION_NODES,
+    MAX_EXPRESSION_DEPTH,
+    node_text,
+    static_text,
+    unescape,
+)
 
 _SCOPES: Final = frozenset({"program", "statement_block", "switch_case", "switch_default"})
-_FUNCTIONS: Final = frozenset(
-    {
-        "function_declaration",
-        "function_expression",
-        "function",
-        "arrow_function",
-        "method_definition",
-        "generator_function",
-        "generator_function_declaration",
-    }
-)
 _DECLARATIONS: Final = frozenset({"lexical_declaration", "variable_declaration"})
 # Ancestors looked through for a name's declaration; a deeper use is left unknown.
 MAX_SCOPE_STEPS: Final = 256
@@ -96,7 +90,7 @@ class Converter:
                 declarator = self._declared(scope).get(name)
                 if declarator is not None:
                     return self._inner_value(declarator, name, depth)
-            elif scope.type in _FUNCTIONS or scope.type in ("catch_clause", "for_in_statement"):
+            elif scope.type in FUNCTION_NODES or scope.type in ("catch_clause", "for_in_statement"):
                 bound = _parameter(scope, name)
                 if bound is not None:
                     return self._default(bound, depth)

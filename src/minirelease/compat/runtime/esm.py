@@ -29,25 +29,17 @@ from typing import Final
 
 import tree_sitter
 
+from minirelease.compat.runtime.esm_scopes import (
+    DECLARATIONS,
+    NAMED_EXPRESSIONS,
+    declared_names,
+    scope_names,
+)
 from minirelease.compat.syntax import JAVASCRIPT, Positions, parse, without_bom
 
 MODULE_WORDS: Final = re.compile(rb"\b(?:import|export)\b")
 _IDENTIFIER: Final = re.compile(r"[A-Za-z_$][\w$]*\Z")
-_FUNCTIONS: Final = frozenset(
-    {
-        "function_declaration",
-        "function_expression",
-        "generator_function_declaration",
-        "generator_function",
-        "arrow_function",
-        "method_definition",
-    }
-)
-_NAMED_EXPRESSIONS: Final = frozenset({"function_expression", "generator_function", "class"})
 _NOT_READS: Final = ("import_statement", "export_clause", "namespace_export")
-_DECLARATIONS: Final = frozenset(
-    {"function_declaration", "generator_function_declaration", "class_declaration"}
-)
 
 
 @dataclass(frozen=True)
@@ -148,12 +140,12 @@ class _Rewrite:
             self._export_default(statement, declaration or value)
         elif declaration is not None:
             self._blank(statement.children[0])  # ``export``
-            for name in _declared_names(declaration):
+            for name in declared_names(declaration):
                 self.getters[name] = name
 
     def _export_default(self, statement: tree_sitter.Node, value: tree_sitter.Node | None) -> None:
         keywords_end = next(c for c in statement.children if c.type == "default").end_byte
-        if value is not None and value.type in _DECLARATIONS | _NAMED_EXPRESSIONS:
+        if value is not None and value.type in DECLARATIONS | NAMED_EXPRESSIONS:
             self._blank_range(statement.start_byte, keywords_end)
             name = value.child_by_field_name("name")
             if name is None:  # ``export default function () {}``: a declaration needs a name
@@ -219,7 +211,7 @@ class _Rewrite:
             passed.append((scope.id, name))
             names = self._scopes.get(scope.id)
             if names is None:
-                names = self._scopes[scope.id] = _scope_names(scope)
+                names = self._scopes[scope.id] = scope_names(scope)
             if name in names:
                 shadowed = True
                 break
@@ -301,101 +293,6 @@ def _walk(
 def _is_callee(node: tree_sitter.Node, call: tree_sitter.Node) -> bool:
     callee = call.child_by_field_name("function")
     return callee is not None and callee.id == node.id
-
-
-def _scope_names(scope: tree_sitter.Node) -> frozenset[str]:
-    """The names ``scope`` declares for the code inside it (none for most nodes)."""
-    kind = scope.type
-    names: set[str] = set()
-    if kind in _FUNCTIONS:
-        for field_name in ("parameters", "parameter"):
-            parameters = scope.child_by_field_name(field_name)
-            if parameters is not None:
-                names.update(_pattern_names(parameters))
-        body = scope.child_by_field_name("body")
-        if body is not None:
-            names.update(_var_names(body))
-    if kind in _NAMED_EXPRESSIONS:
-        name = scope.child_by_field_name("name")
-        if name is not None:
-            names.add(_text(name))
-    if kind in ("statement_block", "switch_body", "switch_case", "switch_default"):
-        for child in scope.children:
-            names.update(_lexical_names(child))
-    elif kind == "for_statement":
-        initializer = scope.child_by_field_name("initializer")
-        if initializer is not None:
-            names.update(_lexical_names(initializer))
-    elif kind == "for_in_statement":
-        declared = scope.child_by_field_name("kind")
-        left = scope.child_by_field_name("left")
-        if declared is not None and declared.type in ("let", "const") and left is not None:
-            names.update(_pattern_names(left))
-    elif kind == "catch_clause":
-        parameter = scope.child_by_field_name("parameter")
-        if parameter is not None:
-            names.update(_pattern_names(parameter))
-    return frozenset(names)
-
-
-def _lexical_names(statement: tree_sitter.Node) -> Iterator[str]:
-    if statement.type == "lexical_declaration":
-        yield from _declared_names(statement)
-    elif statement.type in _DECLARATIONS:
-        name = statement.child_by_field_name("name")
-        if name is not None:
-            yield _text(name)
-
-
-def _var_names(body: tree_sitter.Node) -> Iterator[str]:
-    """``var`` names anywhere in a function's body, its nested functions aside."""
-    stack = [body]
-    while stack:
-        node = stack.pop()
-        if node.type == "variable_declaration":
-            yield from _declared_names(node)
-        elif node.type == "for_in_statement":
-            declared = node.child_by_field_name("kind")
-            left = node.child_by_field_name("left")
-            if declared is not None and declared.type == "var" and left is not None:
-                yield from _pattern_names(left)
-        stack.extend(child for child in node.children if child.type not in _FUNCTIONS)
-
-
-def _declared_names(declaration: tree_sitter.Node) -> Iterator[str]:
-    """The names a declaration (``const {a, b: [c]} = …``, ``function f``, ``class C``)
-    binds."""
-    if declaration.type in ("lexical_declaration", "variable_declaration"):
-        for declarator in declaration.children:
-            if declarator.type == "variable_declarator":
-                name = declarator.child_by_field_name("name")
-                if name is not None:
-                    yield from _pattern_names(name)
-    else:
-        name = declaration.child_by_field_name("name")
-        if name is not None:
-            yield _text(name)
-
-
-def _pattern_names(pattern: tree_sitter.Node) -> Iterator[str]:
-    # A stack, not recursion: a hostile file can nest patterns thousands deep.
-    stack = [pattern]
-    while stack:
-        node = stack.pop()
-        kind = node.type
-        if kind in ("identifier", "shorthand_property_identifier_pattern"):
-            yield _text(node)
-        elif kind == "pair_pattern":
-            stack.extend(_fields(node, "value"))
-        elif kind in ("assignment_pattern", "object_assignment_pattern"):
-            stack.extend(_fields(node, "left"))
-        elif kind in ("object_pattern", "array_pattern", "rest_pattern", "formal_parameters"):
-            stack.extend(reversed(node.children))
-
-
-def _fields(node: tree_sitter.Node, name: str) -> list[tree_sitter.Node]:
-    child = node.child_by_field_name(name)
-    return [] if child is None else [child]
 
 
 def _specifiers(clause: tree_sitter.Node) -> Iterator[tuple[str, str]]:
