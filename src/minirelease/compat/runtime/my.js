@@ -12,7 +12,11 @@ const __smokeValues = (function () {
     (type) => Object.getOwnPropertyNames(type.prototype)));
   for (const name of ["constructor", "length", "toJSON", "__proto__", "name"]) METHODS.delete(name);
   const nothing = () => [][Symbol.iterator]();
-  const primitive = (hint) => (hint === "string" ? "" : 0); // 0 also keeps `new Date(x)` valid
+  // As a string an unknown value is one invisible character (U+2063), so an error whose
+  // message was built from server data can be told apart (serverDerived); as a number, 0,
+  // which also keeps `new Date(x)` valid.
+  const MARK = "\u2063";
+  const primitive = (hint) => (hint === "string" ? MARK : 0);
 
   // flavor "data": JSON-like (only built-in method names are callable); "any": every member
   // is callable too (a component instance the lab does not render).
@@ -104,7 +108,20 @@ const __smokeValues = (function () {
     };
     return channel;
   }
-  return Object.freeze({ unknown: (flavor) => unknown(flavor, false), eventChannel });
+  // Whether a thrown or rejected value comes from data the lab cannot know: an unknown
+  // value, an object holding one (a whole response), or an error whose message quotes one.
+  // `reject(res.data)` on a business error code is the server's call, not a crash.
+  function serverDerived(value) {
+    if (unknowns.has(value)) return true;
+    if (value instanceof Error) {
+      const message = Object.getOwnPropertyDescriptor(value, "message");
+      return Boolean(message && typeof message.value === "string" && message.value.includes(MARK));
+    }
+    if (value === null || typeof value !== "object" || Object.getPrototypeOf(value) !== Object.prototype) return false;
+    return Object.values(Object.getOwnPropertyDescriptors(value)).some(
+      (descriptor) => "value" in descriptor && unknowns.has(descriptor.value));
+  }
+  return Object.freeze({ unknown: (flavor) => unknown(flavor, false), eventChannel, serverDerived });
 })();
 
 // The `my` object of one cell, built from the JSAPI table (jsapi_table.json, embedded as

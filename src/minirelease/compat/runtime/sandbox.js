@@ -44,6 +44,7 @@ const __smoke = (function () {
   }
   function report(kind, value, fallback, context) {
     if (value instanceof Error && host !== null && host.unsupportedCall(value)) return; // a jsapi call
+    if (__smokeValues.serverDerived(value)) return; // the server's answer, which the lab cannot know
     const at = (value instanceof Error && where(value.stack)) || fallback || { file: __modules.loading() ?? state.loading };
     const what = describe(value).slice(0, 300);
     // The same failure at the same place (a broken module two pages load) is one event.
@@ -62,11 +63,20 @@ const __smoke = (function () {
     constructor(executor) {
       const origin = where(new Error().stack);
       let self = null;
-      super((resolve, reject) => executor(resolve, (reason) => {
+      const rejected = (reason) => {
         if (self !== null && !self.__handled) pending.add({ promise: self, reason, origin });
         else if (self === null) NativePromise.resolve().then(() => {
           if (!self.__handled) pending.add({ promise: self, reason, origin });
         });
+      };
+      super((resolve, reject) => executor((value) => {
+        // Resolved with a promise, this one settles as that one does, through functions of
+        // the engine's own that the wrapper below never sees: follow the promise to learn
+        // of its rejection.
+        if (value instanceof NativePromise) NativePromise.prototype.then.call(value, undefined, rejected);
+        resolve(value);
+      }, (reason) => {
+        rejected(reason);
         reject(reason);
       }));
       self = this;

@@ -1,0 +1,59 @@
+"""Rejections the smoke test reports and those it must not: a promise rejected through
+another one it was resolved with is still seen; a rejection or error built from a server's
+answer is the server's call, which the lab cannot know, so it is never a finding."""
+
+from __future__ import annotations
+
+from tests.compat.runtime.programs import OFFLINE, smoke, where
+
+# A request wrapper as real programs write it: business errors reject with the response.
+REQUEST = """\
+export function request(url) {
+  return new Promise((resolve, reject) => {
+    my.request({
+      url,
+      success: (res) => (res.data.code === 0 ? resolve(res.data.data) : reject(res.data)),
+      fail: reject,
+    });
+  });
+}
+"""
+PAGE = """\
+import { request } from '../../utils/request';
+Page({
+  onLoad() {
+    request('https://api.shop.example/profile').then((user) => this.setData({ user }));
+    my.request({
+      url: 'https://api.shop.example/notice',
+      success: (res) => {
+        if (!res.data.ok) throw new Error(res.data.message);
+      },
+    });
+  },
+});
+"""
+
+
+def test_a_rejection_passed_on_through_a_returned_promise_is_reported() -> None:
+    page = (
+        "Page({\n"
+        "  onLoad() {\n"
+        "    Promise.resolve(1).then(() => Promise.resolve(2).then(() => {\n"
+        "      throw new Error('saved twice');\n"
+        "    }));\n"
+        "  },\n"
+        "});\n"
+    )
+    findings = smoke({"pages/index/index.js": page})
+    assert where(findings) == [("unhandled-rejection", "pages/index/index.js", 4)]
+    assert "saved twice" in findings[0].message
+
+
+def test_server_answers_never_make_findings_but_a_network_failure_does() -> None:
+    scripts = {"utils/request.js": REQUEST, "pages/index/index.js": PAGE}
+    # Online the lab cannot know the code or the message: neither the wrapper's
+    # rejection with the response nor the error quoting the server's message is a finding.
+    assert smoke(scripts) == []
+    # Offline, the wrapper rejects with the network error and nobody catches it.
+    offline = smoke(scripts, network=OFFLINE)
+    assert where(offline) == [("offline-crash", "pages/index/index.js", 4)]
