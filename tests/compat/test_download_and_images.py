@@ -102,6 +102,14 @@ def test_a_slow_program_of_several_pages_is_told_to_use_subpackages() -> None:
         assert list(f.cells) == _cells(result, network=f.cells[0].split("/")[2])
 
 
+def test_a_bundled_font_is_named_though_the_lab_reads_no_fonts() -> None:
+    files = program({}) | {"assets/fonts/brand.ttf": noise(400 * 1024, "font")}
+    found = findings(check(files), SLOW_FIRST_DOWNLOAD)
+    assert found
+    for f in found:
+        assert "; largest files: assets/fonts/brand.ttf (400 KB); move pages" in f.finding.message
+
+
 def test_a_large_subpackage_does_not_slow_the_first_download() -> None:
     files = program({}, subpackages={"shop": ["pages/item/item"]})
     files["shop/assets/catalog.bin"] = noise(1500 * 1024, "c")

@@ -13,7 +13,6 @@ from minirelease.compat import model
 from minirelease.compat.analyzer import Rule, same_everywhere
 from minirelease.compat.images import ImageFacts
 from minirelease.compat.model import CellContext, Finding
-from minirelease.compat.package import deflated_size
 from minirelease.compat.parsed import ParsedPackage
 from minirelease.compat.profiles import LANGUAGE_LEVELS, NetworkProfile
 
@@ -110,13 +109,11 @@ def slow_first_download(parsed: ParsedPackage, context: CellContext) -> Iterator
 
 
 def _largest_main_files(parsed: ParsedPackage) -> str:
-    """The main package's largest files by their size in the zip, which is what downloads,
-    among the files the lab reads (scripts, templates, JSON and images)."""
+    """The main package's largest files by their size in the zip, which is what downloads:
+    every entry, fonts and audio included."""
     roots = tuple(sub.root.strip("/") + "/" for sub in parsed.app.subpackages)
     sizes = [
-        (deflated_size(data), path)
-        for path, data in parsed.files.items()
-        if not path.startswith(roots)
+        (size, path) for path, size in parsed.compressed_sizes.items() if not path.startswith(roots)
     ]
     ranked = sorted(sizes, key=lambda item: (-item[0], item[1]))
     # Files too small to matter are left out: the largest file is always named.

@@ -43,6 +43,8 @@ class ParsedPackage:
     files: Mapping[str, bytes] = field(repr=False)
     # Image path → its header's facts; images whose header does not parse are left out.
     images: Mapping[str, ImageFacts] = field(default_factory=dict)
+    # Every entry of the built zip (fonts, audio and the manifest too) → its size there.
+    compressed_sizes: Mapping[str, int] = field(default_factory=dict)
     # Script path → its URL arguments, their text linked across the package's files.
     urls: Mapping[str, tuple[UrlArgument, ...]] = field(default_factory=dict)
     # JSAPI → the places it is called unguarded, where the program does not define it.
@@ -75,6 +77,7 @@ def parse_package(package: BuiltPackage, *, parsers: Parsers | None = None) -> P
         custom_components=_custom_components(package.files, app, templates),
         files=package.files,
         images=_images(package.files, use.image),
+        compressed_sizes=package.compressed_sizes,
         urls=linked_urls(package.files, scripts),
         host_calls=host_calls(scripts),
     )
