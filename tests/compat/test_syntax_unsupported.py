@@ -96,7 +96,6 @@ def test_private_class_fields_in_a_utility_fail_before_es2022() -> None:
         ("const big = 9007199254740993n;", 13, "ES2020", "BigInt"),
         ("options.retries ||= 3;", 1, "ES2021", "logical assignment"),
         ("const timeout = 30_000;", 17, "ES2021", "numeric separators"),
-        ("const config = await loadConfig();", 16, "ES2022", "top-level await"),
         ("try { run(); } catch { retry(); }", 16, "ES2019", "catch without a binding"),
         ("const merged = { ...defaults, page: 1 };", 18, "ES2018", "object spread"),
         ("class Store { static { init(); } }", 15, "ES2022", "static blocks"),
@@ -112,6 +111,18 @@ def test_each_feature_is_found_at_its_place(
         ("utils/setup.js", 2, column)
     ]
     assert list(found[0].cells) == _cells_below(_check(files), level)
+
+
+def test_top_level_await_fails_everywhere_at_its_line_as_no_engine_can_run_it() -> None:
+    # Every script runs inside a function (CommonJS), so this is no newer language level.
+    page = "const config = await loadConfig();\nPage({});\n"
+    result = _check(program({"pages/index/index.js": page}))
+    found = findings(result)
+    assert [(f.finding.rule, f.finding.file, f.finding.line) for f in found] == [
+        ("runtime-exception", "pages/index/index.js", 1)
+    ]
+    assert "await is only valid in async functions" in found[0].finding.message
+    assert len(found[0].cells) == len(result.report["cells"])
 
 
 def test_the_first_use_is_reported_with_the_count_of_the_others() -> None:

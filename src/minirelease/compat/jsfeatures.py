@@ -37,7 +37,6 @@ FEATURES: Final = {
     "class-field": Feature("class fields", "ES2022"),
     "private-member": Feature("private class members (#name)", "ES2022"),
     "static-block": Feature("class static blocks (static {})", "ES2022"),
-    "top-level-await": Feature("top-level await", "ES2022"),
 }
 
 _QUERY: Final = tree_sitter.Query(
@@ -55,7 +54,6 @@ _QUERY: Final = tree_sitter.Query(
     (field_definition) @class-field
     (private_property_identifier) @private-member
     (class_static_block) @static-block
-    (await_expression) @top-level-await
     """,
 )
 
@@ -77,14 +75,26 @@ def language_features(root: tree_sitter.Node, positions: Positions) -> tuple[Fea
     """Each feature above ES2017 the tree uses, at its first use; by line, then column."""
     found: list[FeatureUse] = []
     for capture, nodes in tree_sitter.QueryCursor(_QUERY).captures(root).items():
-        if capture == "top-level-await":
-            nodes = [node for node in nodes if _at_top_level(node)]
-        if not nodes:
-            continue
         first = min(nodes, key=lambda node: node.start_byte)
         line, column = positions.of(first)
         found.append(FeatureUse(FEATURES[capture], line, column, len(nodes)))
     return tuple(sorted(found, key=lambda use: (use.line, use.column, use.feature.name)))
+
+
+def top_level_await(root: tree_sitter.Node) -> tree_sitter.Node | None:
+    """The first ``await`` outside any function. No engine runs one in a mini program: every
+    script is a CommonJS module evaluated inside a function (ES modules are compiled to
+    one), so it is a syntax error on every OS, not a feature of a newer language level."""
+    if b"await" not in (root.text or b""):
+        return None
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "await_expression" and _at_top_level(node):
+            return node
+        if node.type not in _FUNCTIONS:
+            stack.extend(reversed(node.children))
+    return None
 
 
 def _at_top_level(node: tree_sitter.Node) -> bool:

@@ -28,6 +28,7 @@ from typing import Any, Final
 
 import tree_sitter
 
+from minirelease.compat.jsfeatures import top_level_await
 from minirelease.compat.modules import resolve
 from minirelease.compat.runtime.asyncwrap import track_async_functions
 from minirelease.compat.runtime.esm import to_commonjs
@@ -147,7 +148,16 @@ def first_syntax_error(tree: tree_sitter.Tree, source: bytes) -> SyntaxProblem |
     """The first place the parser could not read, or None when the whole file parses."""
     node = tree.root_node
     if not node.has_error:
-        return None
+        awaited = top_level_await(node)
+        if awaited is None:
+            return None
+        line, column = Positions(source).of(awaited)
+        return SyntaxProblem(
+            line,
+            column,
+            "await is only valid in async functions: a mini program's scripts "
+            "run inside a function, so move it into an async function",
+        )
     while True:
         if node.is_missing:
             line, column = Positions(source).of(node)
