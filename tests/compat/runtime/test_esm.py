@@ -53,7 +53,7 @@ def test_imports_are_hoisted_onto_the_first_line_and_read_through_their_module()
     ) in prologue
     assert out[1:4] == [" " * len(line) for line in PAGE.split("\n")[1:4]]
     assert out[6] == "  data: { base: _api.BASE },"
-    assert out[8] == "    (0, _api.get)(_api.BASE + '/items', { timeout: _config.timeout });"
+    assert out[8] == "    ;(0, _api.get)(_api.BASE + '/items', { timeout: _config.timeout });"
     # A parameter named like an import shadows it.
     assert out[9] == "    const get2 = (get) => get(query);"
     assert out[10] == "    return _api.default.default ? format.price(1) : _config.default;"

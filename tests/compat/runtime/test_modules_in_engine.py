@@ -214,3 +214,26 @@ def test_dynamic_import_gives_a_tracked_promise_of_the_namespace() -> None:
     # The default of a CommonJS module is its module.exports; a name, one of its properties.
     assert seen(findings[0]) == {"chart": "drawn", "draw": "drawn"}
     assert "Cannot find module '../../utils/missing'" in findings[1].message
+
+
+def test_code_without_semicolons_calls_an_imported_function_as_written() -> None:
+    # The call to an import is rewritten to start with "(": at the start of a statement
+    # after a line without a semicolon it must not call that line's value.
+    findings = run(
+        {
+            "lib/api.js": "export function fetchList(query) { return Promise.resolve([query]) }\n",
+            f"{PAGE}.js": """
+                import { fetchList } from '../../lib/api'
+                Page({
+                  data: { page: 1 },
+                  onLoad() {
+                    const query = {
+                      page: this.data.page
+                    }
+                    fetchList(query).then((list) => this.setData({ list }))
+                  },
+                })
+            """,
+        }
+    )
+    assert findings == []

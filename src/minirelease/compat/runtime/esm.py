@@ -194,6 +194,10 @@ class _Rewrite:
                 parent is not None and parent.type == "call_expression" and _is_callee(node, parent)
             ):
                 read = f"(0, {read})"  # called without the namespace as ``this``
+                if _starts_statement(node, ancestors):
+                    # Code without semicolons: a statement opening with ``(`` would call the
+                    # line before it, so close that one first.
+                    read = ";" + read
             self.edits.append((node.start_byte, node.end_byte, read.encode()))
 
     def _shadowed(self, ancestors: list[tree_sitter.Node], name: str) -> bool:
@@ -288,6 +292,16 @@ def _walk(
             if not cursor.goto_parent():
                 return
             ancestors.pop()
+
+
+def _starts_statement(node: tree_sitter.Node, ancestors: list[tree_sitter.Node]) -> bool:
+    """Whether ``node`` is the first token of an expression statement."""
+    for ancestor in reversed(ancestors):
+        if ancestor.start_byte != node.start_byte:
+            return False
+        if ancestor.type == "expression_statement":
+            return True
+    return False
 
 
 def _is_callee(node: tree_sitter.Node, call: tree_sitter.Node) -> bool:
