@@ -57,3 +57,18 @@ def test_server_answers_never_make_findings_but_a_network_failure_does() -> None
     # Offline, the wrapper rejects with the network error and nobody catches it.
     offline = smoke(scripts, network=OFFLINE)
     assert where(offline) == [("offline-crash", "pages/index/index.js", 4)]
+
+
+def test_an_executor_that_throws_is_an_unhandled_rejection_at_its_line() -> None:
+    page = (
+        "Page({\n"
+        "  onLoad() {\n"
+        "    new Promise((resolve) => {\n"
+        "      resolve(this.data.profile.name);\n"
+        "    });\n"
+        "  },\n"
+        "});\n"
+    )
+    findings = smoke({"pages/index/index.js": page})
+    assert where(findings) == [("unhandled-rejection", "pages/index/index.js", 4)]
+    assert "Cannot read properties of undefined (reading 'name')" in findings[0].message

@@ -69,16 +69,23 @@ const __smoke = (function () {
           if (!self.__handled) pending.add({ promise: self, reason, origin });
         });
       };
-      super((resolve, reject) => executor((value) => {
-        // Resolved with a promise, this one settles as that one does, through functions of
-        // the engine's own that the wrapper below never sees: follow the promise to learn
-        // of its rejection.
-        if (value instanceof NativePromise) NativePromise.prototype.then.call(value, undefined, rejected);
-        resolve(value);
-      }, (reason) => {
-        rejected(reason);
-        reject(reason);
-      }));
+      super((resolve, reject) => {
+        const fail = (reason) => {
+          rejected(reason);
+          reject(reason);
+        };
+        try {
+          executor((value) => {
+            // Resolved with a promise, this one settles as that one does, through functions
+            // of the engine's own that the wrapper never sees: follow the promise to learn
+            // of its rejection.
+            if (value instanceof NativePromise) NativePromise.prototype.then.call(value, undefined, rejected);
+            resolve(value);
+          }, fail);
+        } catch (error) {
+          fail(error); // an executor that throws rejects its promise, seen like any rejection
+        }
+      });
       self = this;
       Object.defineProperty(this, "__handled", { value: false, writable: true });
     }
