@@ -3,8 +3,9 @@
 Per file, an expression becomes a ``Value`` (compat/value_reader.py reads them): literal
 text, object literals (config objects), and references left open: ``Ref`` to a name bound
 at the file's top level (a constant or an import, resolved by compat/url_links.py once per
-run) and ``Imported`` for a member of another module. What cannot be known (a call's
-result, a parameter) is ``OPAQUE``."""
+run), ``Imported`` for a member of another module and ``AppMember`` for a member of the
+App object (``getApp()``). A function is a ``Record`` whose ``CALL`` member is what it
+returns. What cannot be known (most calls' results, a parameter) is ``OPAQUE``."""
 
 from __future__ import annotations
 
@@ -43,7 +44,15 @@ class Imported:
     members: tuple[str, ...] = ()
 
 
-Part: TypeAlias = Text | Ref | Imported | Opaque
+@dataclass(frozen=True)
+class AppMember:
+    """``members…`` of the App object: what ``App({…})`` in app.js registers, reached by
+    ``getApp()`` from any file and by ``this`` in the App's own methods."""
+
+    members: tuple[str, ...] = ()
+
+
+Part: TypeAlias = Text | Ref | Imported | AppMember | Opaque
 
 
 @dataclass(frozen=True)
@@ -68,7 +77,11 @@ class Record:
         return found
 
 
-Value: TypeAlias = Text | Ref | Imported | Opaque | Concat | Record
+Value: TypeAlias = Text | Ref | Imported | AppMember | Opaque | Concat | Record
+
+# The member step that stands for calling a function: ``f()`` is ``f`` selected by it (a
+# property really named "()" is too odd to tell apart).
+CALL: Final = "()"
 
 # Caps that keep hostile files cheap: parts of one string, members of one object.
 MAX_PARTS: Final = 32
@@ -83,6 +96,8 @@ def select(value: Value, key: str) -> Value:
         return Ref(value.name, (*value.members, key))
     if isinstance(value, Imported):
         return Imported(value.specifier, (*value.members, key))
+    if isinstance(value, AppMember):
+        return AppMember((*value.members, key))
     return OPAQUE
 
 

@@ -1,7 +1,8 @@
 """What one JavaScript file binds at its top level and exports, as symbolic values
 (compat/constants.py): its constants and imports, ES module exports (named, default,
-re-exported) and CommonJS ones (``module.exports = …``, ``exports.X = …``). The package
-linker (compat/url_links.py) reads a name another file imports from these."""
+re-exported) and CommonJS ones (``module.exports = …``, ``exports.X = …``), the App object
+it registers (``App({…})``) and what it writes into the App object. The package linker
+(compat/url_links.py) reads a name another file imports, or an App member, from these."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from typing import Final
 
 import tree_sitter
 
-from minirelease.compat.constants import Imported, Ref, Value
+from minirelease.compat.app_values import is_call_to
+from minirelease.compat.app_writes import AppWrite, app_writes
+from minirelease.compat.constants import OPAQUE, Imported, Ref, Value
 from minirelease.compat.syntax import node_text, static_text
 from minirelease.compat.value_reader import Converter, declared_names, member_key
 
@@ -25,6 +28,8 @@ class ModuleFacts:
     exports: Mapping[str, Value] = field(default_factory=dict)  # "default" for the default
     whole: Value | None = None  # what ``module.exports = …`` sets
     star_exports: tuple[str, ...] = ()  # specifiers of ``export * from '…'``
+    app: Value | None = None  # the object handed to ``App(…)`` at the top level
+    app_writes: tuple[AppWrite, ...] = ()  # App members the file sets
 
 
 EMPTY_MODULE: Final = ModuleFacts()
@@ -34,6 +39,7 @@ def module_facts(program: tree_sitter.Node, converter: Converter) -> ModuleFacts
     bindings: dict[str, Value] = {}
     exports: dict[str, Value] = {}
     whole: Value | None = None
+    app: Value | None = None
     stars: list[str] = []
     for statement in program.named_children[:MAX_STATEMENTS]:
         kind = statement.type
@@ -44,6 +50,7 @@ def module_facts(program: tree_sitter.Node, converter: Converter) -> ModuleFacts
         elif kind == "export_statement":
             stars.extend(_exports(statement, converter, bindings, exports))
         elif kind == "expression_statement":
+            app = _registered_app(statement, converter) or app
             assigned = _common_js(statement, converter)
             if assigned is not None:
                 name, value = assigned
@@ -51,7 +58,22 @@ def module_facts(program: tree_sitter.Node, converter: Converter) -> ModuleFacts
                     whole = value
                 else:
                     exports[name] = value
-    return ModuleFacts(bindings, exports, whole, tuple(stars))
+    writes = app_writes(program, converter, bindings)
+    return ModuleFacts(bindings, exports, whole, tuple(stars), app, writes)
+
+
+def _registered_app(statement: tree_sitter.Node, converter: Converter) -> Value | None:
+    """The object of ``App({…})``. One built elsewhere (``App(config)``) is unknown: its
+    methods' ``this`` and the members they set are not read."""
+    call = next(iter(statement.named_children), None)
+    if call is None or call.type != "call_expression" or not is_call_to(call, "App"):
+        return None
+    arguments = call.child_by_field_name("arguments")
+    given = [] if arguments is None else arguments.named_children
+    given = [child for child in given if child.type != "comment"]
+    if not given:
+        return None
+    return converter.value(given[0]) if given[0].type == "object" else OPAQUE
 
 
 def _declared(statement: tree_sitter.Node, converter: Converter) -> dict[str, Value]:

@@ -1,7 +1,8 @@
 """The package-level link step for URLs, once per run: each file's symbolic URL values
 (compat/constants.py) are resolved through the file's top-level constants and imports into
-other files' exports (ES modules, CommonJS, ``.json``), giving the statically known text of
-every URL a JSAPI is handed, wherever the program keeps its base URLs.
+other files' exports (ES modules, CommonJS, ``.json``) and through the App object
+(``getApp()``: app.js's ``App({…})`` and what any file sets in it), giving the statically
+known text of every URL a JSAPI is handed, wherever the program keeps its base URLs.
 
 Hostile packages are bounded: a chain of names or files is followed ``MAX_LINK_STEPS`` far,
 and a name that needs itself (within a file or across files) is unknown."""
@@ -13,8 +14,10 @@ import json
 from collections.abc import Mapping
 from typing import Final
 
+from minirelease.compat.app_writes import AppWrite
 from minirelease.compat.constants import (
     OPAQUE,
+    AppMember,
     Concat,
     Imported,
     Opaque,
@@ -31,6 +34,10 @@ from minirelease.compat.modules import resolve
 from minirelease.compat.syntax import UNKNOWN, StaticText
 
 MAX_LINK_STEPS: Final = 64
+# Where a mini program registers its App object.
+APP_SCRIPT: Final = "app.js"
+# Values an App member may hold, past which it is not read (a member set everywhere).
+MAX_APP_VALUES: Final = 64
 
 _Located = tuple[str, Value]  # a value and the file its open names belong to
 
@@ -54,6 +61,10 @@ class Linker:
         self._scripts = scripts
         self._parts: dict[tuple[str, Part], StaticText | None] = {}  # None: being resolved
         self._json: dict[str, Value] = {}
+        self._app: _Located | None = None  # the registered App object
+        # App member → the (file, write) setting it, in file order.
+        self._writes: dict[tuple[str, ...], dict[tuple[str, AppWrite], None]] | None = None
+        self._app_texts: dict[tuple[str, ...], StaticText | None] = {}  # None: being read
 
     def text(self, path: str, value: Value, depth: int = 0) -> StaticText:
         """The known beginning of a string value used in ``path``. ``depth`` counts the
@@ -76,12 +87,83 @@ class Linker:
         if key in self._parts:
             return self._parts[key] or UNKNOWN  # a cycle: the value needs itself
         self._parts[key] = None
-        where, value = self._head(path, part)
-        known = (
-            UNKNOWN if isinstance(value, Record | Opaque) else self.text(where, value, depth + 1)
-        )
+        if isinstance(part, AppMember):
+            known = self._app_member(part.members, depth)
+        else:
+            where, value = self._head(path, part)
+            known = self._known(where, value, depth)
         self._parts[key] = known
         return known
+
+    def _known(self, path: str, value: Value, depth: int) -> StaticText:
+        return UNKNOWN if isinstance(value, Record | Opaque) else self.text(path, value, depth + 1)
+
+    def _app_member(self, members: tuple[str, ...], depth: int) -> StaticText:
+        """The text of an App member (once per run, whichever file reads it): known when
+        every value it may hold, the App object's own and each one a file sets there,
+        reads the same (an empty string is a placeholder, not one of them)."""
+        if members in self._app_texts:
+            return self._app_texts[members] or UNKNOWN  # a cycle: the value needs itself
+        self._app_texts[members] = None
+        candidates: list[_Located] = []
+        initial = self._member(self._registered_app(), members)
+        if initial is not None:  # a member the App object does not have: set later
+            candidates.append(initial)
+        writes = self._writes_to(members)
+        known: StaticText | None = None
+        if writes is not None:
+            for path, write in writes:
+                below = members[len(write.members) :]
+                candidates.append(self._member((path, write.value), below) or (path, OPAQUE))
+            for where, value in candidates:
+                text = self._known(where, value, depth)
+                if text.complete and not text.prefix:
+                    continue  # ``baseUrl: ''`` is a placeholder filled in later, not a URL
+                if known is not None and text != known:
+                    known = None
+                    break
+                known = text
+        self._app_texts[members] = known or UNKNOWN
+        return known or UNKNOWN
+
+    def _member(self, located: _Located, members: tuple[str, ...]) -> _Located | None:
+        """``members…`` of a value; None when an object literal on the way lacks one."""
+        path, value = located
+        for key in members:
+            path, value = self._head(path, value)
+            if isinstance(value, Record):
+                if all(name != key for name, _ in value.members):
+                    return None
+                value = value.member(key)
+            elif isinstance(value, AppMember):
+                value = select(value, key)
+            else:
+                return path, OPAQUE
+        return self._head(path, value)
+
+    def _registered_app(self) -> _Located:
+        """app.js's App object (else the first file's that registers one); unknown when
+        no file registers one where the reader sees it (at its top level)."""
+        if self._app is None:
+            self._app = (APP_SCRIPT, OPAQUE)
+            for path in sorted(self._scripts, key=lambda path: (path != APP_SCRIPT, path)):
+                app = self._scripts[path].module.app
+                if app is not None:
+                    self._app = (path, app)
+                    break
+        return self._app
+
+    def _writes_to(self, members: tuple[str, ...]) -> list[tuple[str, AppWrite]] | None:
+        """What files set at ``members`` or above it; None past ``MAX_APP_VALUES``."""
+        if self._writes is None:
+            self._writes = {}
+            for path, facts in sorted(self._scripts.items()):
+                for write in facts.module.app_writes:  # the same write twice counts once
+                    self._writes.setdefault(write.members, {})[(path, write)] = None
+        found = [self._writes.get(members[:end], {}) for end in range(len(members) + 1)]
+        if sum(len(writes) for writes in found) >= MAX_APP_VALUES:
+            return None
+        return [write for writes in found for write in writes]
 
     def _head(self, path: str, value: Value) -> _Located:
         """``value`` with its outer references followed: literal text, a concatenation, an

@@ -1,8 +1,10 @@
 """Reading JavaScript expressions of one file into symbolic values (compat/constants.py).
 Declarations are looked up through the enclosing scopes: constants of inner scopes (and a
 parameter's default) are inlined, names bound at the file's top level stay ``Ref``s for the
-package linker, ``require('x')`` becomes ``Imported``. Depth and scope walks are capped, so
-hostile nesting reads as unknown instead of recursing on."""
+package linker, ``require('x')`` becomes ``Imported``, ``getApp()`` and ``this`` in the
+App's methods become ``AppMember`` and a method call ``a.f(…)`` becomes the ``CALL`` member
+of ``a.f``. Depth and scope walks are capped, so hostile nesting reads as unknown instead of
+recursing on."""
 
 from __future__ import annotations
 
@@ -10,10 +12,19 @@ from typing import Final
 
 import tree_sitter
 
+from minirelease.compat.app_values import (
+    binds_app,
+    is_app_object,
+    is_call_to,
+    is_getter,
+    returned_expression,
+)
 from minirelease.compat.assignments import Assignments
 from minirelease.compat.constants import (
+    CALL,
     MAX_MEMBERS,
     OPAQUE,
+    AppMember,
     Imported,
     Record,
     Ref,
@@ -44,6 +55,8 @@ class Converter:
         self._assignments = Assignments(source)
         self._scopes: dict[int, dict[str, tree_sitter.Node]] = {}
         self._inner: dict[tuple[int, str], Value] = {}
+        # Functions read for what they return: their parameters are whatever callers pass.
+        self._called: set[int] = set()
 
     def value(self, node: tree_sitter.Node, depth: int = 0) -> Value:
         if depth > MAX_EXPRESSION_DEPTH:
@@ -72,8 +85,9 @@ class Converter:
         if kind == "object":
             return self._object(node, depth)
         if kind == "call_expression":
-            specifier = required(node)
-            return Imported(specifier) if specifier is not None else OPAQUE
+            return self._call(node, depth)
+        if kind == "this":
+            return AppMember() if binds_app(node) else OPAQUE
         return OPAQUE
 
     def name(self, identifier: tree_sitter.Node, depth: int) -> Value:
@@ -93,7 +107,7 @@ class Converter:
             elif scope.type in FUNCTION_NODES or scope.type in ("catch_clause", "for_in_statement"):
                 bound = _parameter(scope, name)
                 if bound is not None:
-                    return self._default(bound, depth)
+                    return OPAQUE if scope.id in self._called else self._default(bound, depth)
             elif scope.type == "for_statement":
                 initializer = scope.child_by_field_name("initializer")
                 if initializer is not None and name in declared_names(initializer):
@@ -182,7 +196,21 @@ class Converter:
                 values.append(self.value(inner[0], depth + 1) if len(inner) == 1 else OPAQUE)
         return concat(values)
 
+    def _call(self, call: tree_sitter.Node, depth: int) -> Value:
+        specifier = required(call)
+        if specifier is not None:
+            return Imported(specifier)
+        if is_call_to(call, "getApp"):
+            return AppMember()
+        function = call.child_by_field_name("function")
+        if function is None or function.type not in ("member_expression", "subscript_expression"):
+            return OPAQUE
+        return select(self.value(function, depth + 1), CALL)
+
     def _object(self, node: tree_sitter.Node, depth: int) -> Value:
+        """An object literal's members; the App's methods too (as what they return), as
+        calls of them build the program's URLs."""
+        methods = is_app_object(node)
         members: list[tuple[str, Value]] = []
         for child in node.named_children[:MAX_MEMBERS]:
             if child.type == "shorthand_property_identifier":
@@ -191,9 +219,29 @@ class Converter:
                 key = child.child_by_field_name("key")
                 value = child.child_by_field_name("value")
                 name = property_key(key) if key is not None else None
-                if name is not None and value is not None:
+                if name is None or value is None:
+                    continue
+                if methods and value.type in ("function_expression", "arrow_function"):
+                    members.append((name, Record(((CALL, self._returned(value, depth)),))))
+                else:
                     members.append((name, self.value(value, depth + 1)))
+            elif methods and child.type == "method_definition":
+                key = child.child_by_field_name("name")
+                name = property_key(key) if key is not None else None
+                if name is not None:
+                    returned = self._returned(child, depth)
+                    members.append(
+                        (name, returned if is_getter(child) else Record(((CALL, returned),)))
+                    )
         return Record(tuple(members))
+
+    def _returned(self, function: tree_sitter.Node, depth: int) -> Value:
+        """What ``function`` returns, its parameters unknown."""
+        expression = returned_expression(function)
+        if expression is None:
+            return OPAQUE
+        self._called.add(function.id)
+        return self.value(expression, depth + 1)
 
 
 def member_key(node: tree_sitter.Node) -> str | None:
