@@ -76,3 +76,42 @@ def test_a_crash_at_an_unsupported_call_is_not_also_a_crash_or_offline_crash() -
     assert [(f.rule, f.file, f.line) for f in findings] == [
         ("jsapi-unsupported", "pages/index/index.js", 6)
     ]
+
+
+def _runtime_findings(files: dict[str, str], jsapis: frozenset[str]) -> list[Finding]:
+    package = {"app.json": json.dumps({"pages": ["pages/index/index"]})} | files
+    parsed = parse_package(BuiltPackage.from_files({p: s.encode() for p, s in package.items()}))
+    target = Target("wallet", jsapis, frozenset(), DEFAULT_PACKAGE_LIMITS)
+    wifi = default_profiles().networks["wifi"]
+    (rule,) = runtime_rules(CountingEngine(), time_budget_ms=3000)
+    context = CellContext(Cell("wallet", "android", "14", "wifi"), target, network=wifi)
+    return list(rule.check(parsed, context))
+
+
+CLOUD_PAGE = "Page({\n  onLoad() {\n    my.backend.call('list', () => {});\n  },\n});\n"
+
+
+def test_a_my_property_the_program_never_got_to_set_is_a_knock_on_of_the_unsupported_call() -> None:
+    # app.js sets my.backend from a cloud API the wallet lacks: that call is the finding;
+    # the page's my.backend.call crashing because of it is not a second one.
+    app = "App({\n  onLaunch() {\n    my.backend = my.cloud.createCloudContext({ env: 'e' });\n  },\n});\n"
+    findings = _runtime_findings(
+        {"app.js": app, "pages/index/index.js": CLOUD_PAGE}, frozenset({"my.request"})
+    )
+    # The static rule reports my.cloud.createCloudContext at app.js:3; nothing is left here.
+    assert findings == []
+
+
+def test_a_my_property_the_program_forgot_to_set_is_its_own_crash() -> None:
+    # Guarded where it is set, unguarded where it is used: the page crashes on this app.
+    app = (
+        "App({\n  onLaunch() {\n    if (my.canIUse('cloud.createCloudContext')) {\n"
+        "      my.backend = my.cloud.createCloudContext({ env: 'e' });\n    }\n  },\n});\n"
+    )
+    findings = _runtime_findings(
+        {"app.js": app, "pages/index/index.js": CLOUD_PAGE}, frozenset({"my.request"})
+    )
+    assert [(f.rule, f.file, f.line) for f in findings] == [
+        ("runtime-exception", "pages/index/index.js", 3)
+    ]
+    assert "reading 'call'" in findings[0].message

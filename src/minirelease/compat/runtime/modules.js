@@ -163,6 +163,8 @@ const __modules = (function () {
     },
     has: (path) => sources.has(path),
     load,
+    // The my.* names the package assigns itself somewhere (my.backend = …).
+    programDefined: () => manifest.defined || [],
     // The package path a stack frame's URL names, or undefined for host code.
     pathOf: (url) => byUrl.get(url),
     // The module being evaluated; else, once, one whose code did not compile at a known line.

@@ -139,6 +139,10 @@ function __smokeMy(config, host) {
   const touched = new Set();                   // my API names read or asked about
   const unsupportedReads = new Map();          // "file:line" → Map(api → column)
   const unsupportedInFile = new Map();         // file → Set(api)
+  // Names the package assigns on `my` itself, read before (or without) being set: where
+  // they are read, a crash is the program's, or a knock-on of an unsupported call.
+  const programDefined = __modules.programDefined();
+  const unsetReads = new Set();                // "file:line"
   const counts = { answered: 0 };
   const NETWORK_ERROR = { error: 12, errorMessage: "network error" };
   const TIMEOUT_ERROR = { error: 13, errorMessage: "timeout" };
@@ -326,6 +330,10 @@ function __smokeMy(config, host) {
     };
   }
 
+  function ownedByProgram(api) {
+    return programDefined.some((name) => api === name || api.startsWith(name + "."));
+  }
+
   function rememberUnsupportedRead(api, at) {
     if (!at) return; // read by the host, not the package
     const key = at.file + ":" + at.line;
@@ -352,7 +360,11 @@ function __smokeMy(config, host) {
         const api = prefix + "." + name;
         touched.add(api);
         const value = lookup(api);
-        if (value === undefined) rememberUnsupportedRead(api, host.where(new Error().stack));
+        if (value === undefined) {
+          const at = host.where(new Error().stack);
+          if (!ownedByProgram(api)) rememberUnsupportedRead(api, at);
+          else if (at) unsetReads.add(at.file + ":" + at.line);
+        }
         return value;
       },
       has(target, name) {
@@ -375,6 +387,9 @@ function __smokeMy(config, host) {
     if (!(error instanceof TypeError)) return false;
     const at = host.where(error.stack);
     if (!at) return false;
+    // my.backend.call() where the program's my.backend was never set because the
+    // unsupported call that makes it failed: that call is the finding, not this crash.
+    if (unsetReads.has(at.file + ":" + at.line) && host.calls.some((call) => call.unsupported)) return true;
     const message = String(error.message);
     const tail = (name) => name.slice(name.lastIndexOf(".") + 1);
     const called = /^(.*) is not a (function|constructor)$/.exec(message);

@@ -104,7 +104,9 @@ class _Package:
             for api, sites in parsed.host_calls.items()
             for site in sites
         )
-        scripts = scripts_of(parsed.files, ["app.js", *(f"{page}.js" for page in pages)])
+        defined = {name for facts in parsed.scripts.values() for name in facts.defined}
+        entries = ["app.js", *(f"{page}.js" for page in pages)]
+        scripts = scripts_of(parsed.files, entries, program_defined=defined)
         return cls(scripts, pages, static_calls, _TimeoutReuse(engine))
 
 

@@ -60,11 +60,17 @@ class Scripts:
         return cls(digest.hexdigest(), dict(sources))
 
 
-def scripts_of(files: Mapping[str, bytes], entries: Iterable[str] | None = None) -> Scripts:
+def scripts_of(
+    files: Mapping[str, bytes],
+    entries: Iterable[str] | None = None,
+    *,
+    program_defined: Iterable[str] = (),
+) -> Scripts:
     """The package's scripts and the ``.json`` files they load, prepared for the engine:
     those reachable from ``entries`` (app.js and each page's .js), or from every script when
     ``entries`` is None. ``files`` is the whole package: npm packages resolve through their
-    ``package.json``."""
+    ``package.json``. ``program_defined``: the ``my.*`` names the package assigns itself
+    (``my.backend``), which the host must not take for its APIs."""
     if entries is None:
         entries = [path for path in files if path.endswith(".js")]
     found: dict[str, tuple[list[str], bool]] = {}
@@ -104,6 +110,7 @@ def scripts_of(files: Mapping[str, bytes], entries: Iterable[str] | None = None)
         "paths": _lookup_paths(files, sources),
         "esm": esm,
         "errors": errors,
+        "defined": sorted(program_defined),
     }
     sources[MANIFEST] = json.dumps(manifest, ensure_ascii=False)
     return Scripts.of(count_loops(sources))
