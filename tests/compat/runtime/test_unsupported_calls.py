@@ -94,7 +94,10 @@ CLOUD_PAGE = "Page({\n  onLoad() {\n    my.backend.call('list', () => {});\n  },
 def test_a_my_property_the_program_never_got_to_set_is_a_knock_on_of_the_unsupported_call() -> None:
     # app.js sets my.backend from a cloud API the wallet lacks: that call is the finding;
     # the page's my.backend.call crashing because of it is not a second one.
-    app = "App({\n  onLaunch() {\n    my.backend = my.cloud.createCloudContext({ env: 'e' });\n  },\n});\n"
+    app = (
+        "App({\n  onLaunch() {\n"
+        "    my.backend = my.cloud.createCloudContext({ env: 'e' });\n  },\n});\n"
+    )
     findings = _runtime_findings(
         {"app.js": app, "pages/index/index.js": CLOUD_PAGE}, frozenset({"my.request"})
     )
