@@ -47,7 +47,10 @@ def test_an_undeclared_custom_component() -> None:
 
 def test_a_component_in_a_template_fragment_after_non_ascii_text() -> None:
     files = program(
-        {"templates/row.axml": '<template name="row"><text>价格</text><video/></template>\n'}
+        {
+            "templates/row.axml": '<template name="row"><text>价格</text><video/></template>\n',
+            "pages/index/index.axml": '<import src="/templates/row.axml"/>\n<view/>\n',
+        }
     )
     assert_only(check(files), COMPONENT_UNSUPPORTED, "templates/row.axml", 1, 37)
 

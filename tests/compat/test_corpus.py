@@ -110,7 +110,12 @@ CORPUS = [
     ),
     Planted(
         "class-field",
-        program({"utils/cart.js": "class Cart {\n  items = [];\n}\nmodule.exports = Cart;\n"}),
+        program(
+            {
+                "utils/cart.js": "class Cart {\n  items = [];\n}\nmodule.exports = Cart;\n",
+                "pages/index/index.js": "const Cart = require('../../utils/cart');\nPage({});\n",
+            }
+        ),
         "syntax-unsupported",
         "utils/cart.js",
         2,

@@ -3,6 +3,7 @@ by rule with excerpts, in which nothing from the package can inject markup."""
 
 from __future__ import annotations
 
+import json
 from html.parser import HTMLParser
 
 from minirelease.compat.html import render_html
@@ -17,6 +18,12 @@ from tests.compat.programs import check, program
 from tests.engines import SHARED_ENGINE
 
 HOSTILE_NAME = "<script>alert(1)</script>.js"
+# The hostile file is a component of the index page: only files that load are checked.
+HOSTILE_COMPONENT = {
+    "pages/index/index.json": json.dumps(
+        {"usingComponents": {"frame": "/" + HOSTILE_NAME.removesuffix(".js")}}
+    )
+}
 
 
 class Tags(HTMLParser):
@@ -48,6 +55,7 @@ def _hostile_result() -> CompatibilityResult:
             """,
             "pages/index/index.axml": '<view><x-frame onload="alert(4)"/></view>\n',
             "pages/detail/detail.js": "var a = 1;" * 40 + " my.ap.navigateToAlipayPage({});\n",
+            **HOSTILE_COMPONENT,
         }
     )
     return check(files, profile=shipped_profile("lean_wallet"), partner_app="lean")
@@ -149,7 +157,12 @@ def test_a_288_cell_grid_is_a_table_per_platform_with_os_rows_and_network_device
         }
     )
     super_app = shipped_profile("super_app")
-    files = program({"utils/a.js": "export const id = (query) => query?.id;\n"})
+    files = program(
+        {
+            "utils/a.js": "export const id = (query) => query?.id;\n",
+            "pages/index/index.js": "import { id } from '../../utils/a';\nPage({});\n",
+        }
+    )
     result = run_compatibility(
         BuiltPackage.from_files(files),
         run_id="run_grid",
@@ -235,6 +248,7 @@ def test_a_retest_shows_what_is_new_what_was_fixed_and_which_cells_moved() -> No
             """,
             "pages/index/index.axml": "<view><text>fixed</text></view>\n",
             fixed_page: "my.navigateTo({ url: '/pages/<i>gone</i>' });\n",
+            **HOSTILE_COMPONENT,
         }
     )
     after = run_compatibility(

@@ -99,7 +99,10 @@ def test_names_the_program_defines_in_app_js_are_not_host_apis(definition: str) 
 def test_defining_a_member_does_not_define_its_siblings() -> None:
     files = _page(
         "    my.ap.openPolyfill();\n    my.ap.navigateToAlipayPage({});\n",
-        **{"utils/polyfill.js": "my.ap.openPolyfill = () => {};\n"},
+        **{
+            "utils/polyfill.js": "my.ap.openPolyfill = () => {};\n",
+            "app.js": "require('./utils/polyfill');\nApp({});\n",
+        },
     )
     found = static_findings(files, JSAPI_UNSUPPORTED)
     assert [(f.line, f.message.split(" ")[0]) for f in found] == [(4, "my.ap.navigateToAlipayPage")]

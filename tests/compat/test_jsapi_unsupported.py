@@ -52,7 +52,12 @@ def test_a_call_after_an_early_exit_that_can_fall_through() -> None:
 
 
 def test_a_call_in_a_component_file_and_a_subscript() -> None:
-    files = program({"components/qr/qr.js": "Component({\n  didMount() { my['scan'](); },\n});\n"})
+    files = program(
+        {
+            "components/qr/qr.js": "Component({\n  didMount() { my['scan'](); },\n});\n",
+            "pages/index/index.json": '{"usingComponents": {"qr": "/components/qr/qr"}}',
+        }
+    )
     assert_only(check(files, profile=LEAN), JSAPI_UNSUPPORTED, "components/qr/qr.js", 2, 16)
 
 
@@ -94,6 +99,8 @@ def test_one_finding_per_missing_api_naming_every_place() -> None:
             "pages/detail/detail.js": "Page({\n  onShow() {\n" + alert + "  },\n});\n",
             "utils/ui.js": "export function scanCode() {\n" + alert * 4 + "}\n",
             "components/qr/qr.js": "Component({\n  didMount() {\n" + alert + "  },\n});\n",
+            "pages/index/index.json": '{"usingComponents": {"qr": "/components/qr/qr"}}',
+            "app.js": "import { scanCode } from './utils/ui';\nApp({});\n",
         }
     )
     result = check(files, profile=LEAN, partner_app="lean")

@@ -19,6 +19,11 @@ def _check(files: dict[str, bytes]) -> CompatibilityResult:
     return check(files, profile=SUPER, partner_app="super")
 
 
+def _loaded(path: str) -> dict[str, str]:
+    """A page that imports the utility at ``path``: only files that load are checked."""
+    return {"pages/index/index.js": f"import '../../{path}';\nPage({{}});\n"}
+
+
 def _cells_below(result: CompatibilityResult, level: str) -> list[str]:
     """The cells whose OS engine runs a level older than ``level``, in matrix order."""
     profiles = default_profiles()
@@ -78,7 +83,8 @@ def test_private_class_fields_in_a_utility_fail_before_es2022() -> None:
                     this.items.push(item);
                   }
                 }
-            """
+            """,
+            **_loaded("utils/cart.js"),
         }
     )
     cells = _only(_check(files), "utils/cart.js", 2, 3, "ES2022")
@@ -105,7 +111,7 @@ def test_private_class_fields_in_a_utility_fail_before_es2022() -> None:
 def test_each_feature_is_found_at_its_place(
     code: str, column: int, level: str, feature: str
 ) -> None:
-    files = program({"utils/setup.js": "// setup\n" + code + "\n"})
+    files = program({"utils/setup.js": "// setup\n" + code + "\n", **_loaded("utils/setup.js")})
     found = [f for f in findings(_check(files)) if feature in f.finding.message]
     assert [(f.finding.file, f.finding.line, f.finding.column) for f in found] == [
         ("utils/setup.js", 2, column)
@@ -127,7 +133,9 @@ def test_top_level_await_fails_everywhere_at_its_line_as_no_engine_can_run_it() 
 
 def test_the_first_use_is_reported_with_the_count_of_the_others() -> None:
     body = "const a = x?.y;\nconst b = y?.z;\nconst c = z?.w?.v;\n"
-    found = findings(_check(program({"utils/a.js": body})), SYNTAX_UNSUPPORTED)
+    found = findings(
+        _check(program({"utils/a.js": body, **_loaded("utils/a.js")})), SYNTAX_UNSUPPORTED
+    )
     assert [(f.finding.line, f.finding.column) for f in found] == [(1, 12)]
     assert "(and 3 more in this file)" in found[0].finding.message
 
@@ -149,7 +157,8 @@ def test_es2017_code_and_await_inside_functions_pass_everywhere() -> None:
                 try { JSON.parse('{}'); } catch (error) { console.warn(error); }
                 // a?.b and x ?? y in a comment, 'a?.b' in a string
                 const text = 'x ?? y' + `${1_0}`;
-            """
+            """,
+            **_loaded("utils/api.js"),
         }
     )
     found = findings(_check(files), SYNTAX_UNSUPPORTED)

@@ -1,5 +1,6 @@
 """Facts of one AXML template, read from its parse tree once per run: every element with its
-position, and the links it holds (``<navigator url>``, ``<web-view src>``, ``<image src>``)."""
+position, the links it holds (``<navigator url>``, ``<web-view src>``, ``<image src>``) and
+the files it loads (``<import src>``, ``<include src>``, ``<import-sjs from>``)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,10 @@ class Link:
 class TemplateFacts:
     elements: tuple[Element, ...]
     links: tuple[Link, ...]
+    # As written: the templates ``<import>``/``<include>`` load, the ``.sjs`` modules
+    # ``<import-sjs>`` loads (compat/loadable.py resolves them).
+    templates_loaded: tuple[str, ...] = ()
+    sjs_loaded: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,8 @@ def template_facts(source: bytes) -> TemplateFacts:
     positions = Positions(source)
     elements: list[Element] = []
     links: list[Link] = []
+    templates_loaded: list[str] = []
+    sjs_loaded: list[str] = []
     stack = [tree.root_node]
     while stack:
         node = stack.pop()
@@ -73,12 +80,19 @@ def template_facts(source: bytes) -> TemplateFacts:
         name = node_text(tag)
         line, column = positions.of(node)
         elements.append(Element(name, line, column))
-        link = _link(positions, name, _attributes(source, node))
+        attributes = _attributes(source, node)
+        link = _link(positions, name, attributes)
         if link is not None:
             links.append(link)
+        if name in ("import", "include") and "src" in attributes:
+            templates_loaded.append(attributes["src"].value)
+        elif name == "import-sjs" and "from" in attributes:
+            sjs_loaded.append(attributes["from"].value)
     elements.sort(key=lambda element: (element.line, element.column))
     links.sort(key=lambda link: (link.line, link.column))
-    return TemplateFacts(tuple(elements), tuple(links))
+    return TemplateFacts(
+        tuple(elements), tuple(links), tuple(sorted(templates_loaded)), tuple(sorted(sjs_loaded))
+    )
 
 
 def _attributes(source: bytes, tag: tree_sitter.Node) -> dict[str, _Attribute]:

@@ -1,8 +1,8 @@
-"""The ``my.*`` calls that reach the host, package-wide, grouped by API: a call counts
-unless a guard proves its API available where it runs, or the program defines that name
-itself (``my.fncontext = …`` in app.js makes ``my.fncontext.callFunction()`` in a page the
-program's own function). Computed once per run; the jsapi-unsupported rule then reports
-one finding per API a partner app lacks, with every place it is called."""
+"""The ``my.*`` calls that reach the host, in the scripts that can load, grouped by API: a
+call counts unless a guard proves its API available where it runs, or the program defines
+that name itself (``my.fncontext = …`` in app.js makes ``my.fncontext.callFunction()`` in a
+page the program's own function). Computed once per run; the jsapi-unsupported rule then
+reports one finding per API a partner app lacks, with every place it is called."""
 
 from __future__ import annotations
 

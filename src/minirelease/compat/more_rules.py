@@ -53,7 +53,7 @@ def syntax_unsupported(parsed: ParsedPackage, context: CellContext) -> Iterator[
     if context.os is None:
         return
     level = context.os.level_rank
-    for path, facts in parsed.scripts.items():
+    for path, facts in parsed.loaded_scripts():
         for use in facts.features:
             if LANGUAGE_LEVELS.index(use.feature.level) <= level:
                 continue

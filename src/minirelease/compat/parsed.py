@@ -1,12 +1,13 @@
 """A package parsed once per run (design §5: "once per run, not once per cell"): the facts of
 every script and template, the size of every image, the pages, the custom components each
-template may use and the package's sizes. Rules read only these facts, whatever the number
-of cells."""
+template may use, the files the program can load and the package's sizes. Rules read only
+these facts, whatever the number of cells: those reading code read the loadable files only
+(a draft page or an unused component ships but never runs), those about bytes every file."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,7 @@ from minirelease.compat.axmlfacts import TemplateFacts, template_facts
 from minirelease.compat.images import ImageFacts, image_facts, is_image
 from minirelease.compat.jsapi_sites import CallSite, host_calls
 from minirelease.compat.jsfacts import ScriptFacts, UrlArgument, script_facts
+from minirelease.compat.loadable import loadable_files
 from minirelease.compat.package import BuiltPackage, is_analyzed
 from minirelease.compat.url_links import linked_urls
 from minirelease.errors import PackageInvalid
@@ -41,14 +43,25 @@ class ParsedPackage:
     # Template path → tags declared in usingComponents for it (its own .json and app.json).
     custom_components: Mapping[str, frozenset[str]]
     files: Mapping[str, bytes] = field(repr=False)
+    # The package paths the program can load (compat/loadable.py): scripts, templates,
+    # configs, styles and .sjs modules; images are not followed.
+    loadable: frozenset[str] = field(repr=False)
     # Image path → its header's facts; images whose header does not parse are left out.
     images: Mapping[str, ImageFacts] = field(default_factory=dict)
     # Every entry of the built zip (fonts, audio and the manifest too) → its size there.
     compressed_sizes: Mapping[str, int] = field(default_factory=dict)
-    # Script path → its URL arguments, their text linked across the package's files.
+    # Loadable script path → its URL arguments, their text linked across the loadable files
+    # (what a loadable script imports loads too).
     urls: Mapping[str, tuple[UrlArgument, ...]] = field(default_factory=dict)
-    # JSAPI → the places it is called unguarded, where the program does not define it.
+    # JSAPI → the places loadable scripts call it unguarded, where the program does not
+    # define it.
     host_calls: Mapping[str, tuple[CallSite, ...]] = field(default_factory=dict)
+
+    def loaded_scripts(self) -> Iterator[tuple[str, ScriptFacts]]:
+        return ((path, facts) for path, facts in self.scripts.items() if path in self.loadable)
+
+    def loaded_templates(self) -> Iterator[tuple[str, TemplateFacts]]:
+        return ((path, facts) for path, facts in self.templates.items() if path in self.loadable)
 
     def source_lines(self, path: str) -> list[str]:
         """The file's text by line, for excerpts; empty when the file is not analyzed."""
@@ -68,18 +81,23 @@ def parse_package(package: BuiltPackage, *, parsers: Parsers | None = None) -> P
         path: use.template(package.files[path]) for path in analyzed if path.endswith(".axml")
     }
     scripts = {path: use.script(package.files[path]) for path in analyzed if path.endswith(".js")}
+    configs = _component_configs(package.files, templates)
+    paths = frozenset(package.files).union(package.compressed_sizes)
+    loadable = loadable_files(package.files, paths, app, templates, configs)
+    loaded = {path: facts for path, facts in scripts.items() if path in loadable}
     return ParsedPackage(
         app=app,
         pages=frozenset(f"{root}/{page}" if root else page for root, page in app.page_locations()),
         sizes=measure_sizes(package.compressed_sizes, [sub.root for sub in app.subpackages]),
         scripts=scripts,
         templates=templates,
-        custom_components=_custom_components(package.files, app, templates),
+        custom_components=_custom_components(app, templates, configs),
         files=package.files,
+        loadable=loadable,
         images=_images(package.files, use.image),
         compressed_sizes=package.compressed_sizes,
-        urls=linked_urls(package.files, scripts),
-        host_calls=host_calls(scripts),
+        urls=linked_urls(package.files, loaded),
+        host_calls=host_calls(loaded),
     )
 
 
@@ -90,17 +108,29 @@ def _images(
     return {path: image for path, image in facts.items() if image is not None}
 
 
+def _component_configs(
+    files: Mapping[str, bytes], templates: Mapping[str, object]
+) -> dict[str, dict[str, Any]]:
+    """The ``.json`` beside each template (a page's or component's config), parsed once."""
+    configs: dict[str, dict[str, Any]] = {}
+    for path in templates:
+        config = path.removesuffix(".axml") + ".json"
+        if config in files:
+            configs[config] = _json_object(files[config])
+    return configs
+
+
 def _custom_components(
-    files: Mapping[str, bytes], app: AppManifest, templates: Mapping[str, object]
+    app: AppManifest, templates: Mapping[str, object], configs: Mapping[str, Mapping[str, Any]]
 ) -> dict[str, frozenset[str]]:
     """Custom components usable in each template. A template without its own ``.json`` is
     a fragment (imported or included by pages), so it may use whatever any page declares."""
     global_tags = _declared(app.raw)
     declared: dict[str, frozenset[str]] = {}
     for path in templates:
-        config = files.get(path.removesuffix(".axml") + ".json")
+        config = configs.get(path.removesuffix(".axml") + ".json")
         if config is not None:
-            declared[path] = global_tags | _declared(_json_object(config))
+            declared[path] = global_tags | _declared(config)
     anywhere = global_tags.union(*declared.values())
     return {path: declared.get(path, anywhere) for path in templates}
 

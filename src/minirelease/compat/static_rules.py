@@ -1,5 +1,6 @@
 """The rules that need no JavaScript engine (design §5): each reads the facts of the parsed
-package and one cell's context, and returns its findings."""
+package and one cell's context, and returns its findings. Those that read code read only the
+files the program can load (``ParsedPackage.loadable``); the size limits count every file."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def page_missing(parsed: ParsedPackage, context: CellContext) -> Iterator[Findin
         for url in urls:
             if url.api in NAVIGATION_APIS:
                 yield from _missing(parsed, path, url.line, url.column, url.api, url.text)
-    for path, template in parsed.templates.items():
+    for path, template in parsed.loaded_templates():
         for link in template.links:
             if link.kind == "navigation":
                 yield from _missing(parsed, path, link.line, link.column, "<navigator>", link.text)
@@ -70,7 +71,7 @@ def loaded_urls(parsed: ParsedPackage) -> Iterator[LoadedUrl]:
         for url in urls:
             if url.api in NETWORK_APIS:
                 yield path, url.line, url.column, url.api, url.text
-    for path, template in parsed.templates.items():
+    for path, template in parsed.loaded_templates():
         for link in template.links:
             if link.kind == "web-view":
                 yield path, link.line, link.column, "<web-view>", link.text
@@ -79,7 +80,7 @@ def loaded_urls(parsed: ParsedPackage) -> Iterator[LoadedUrl]:
 def image_urls(parsed: ParsedPackage) -> Iterator[LoadedUrl]:
     """Remote images templates show (``<image src>``): no whitelist covers them, but they
     must be loaded over https."""
-    for path, template in parsed.templates.items():
+    for path, template in parsed.loaded_templates():
         for link in template.links:
             if link.kind == "image":
                 yield path, link.line, link.column, "<image>", link.text
@@ -148,7 +149,7 @@ def jsapi_unsupported(parsed: ParsedPackage, context: CellContext) -> Iterator[F
 
 def component_unsupported(parsed: ParsedPackage, context: CellContext) -> Iterator[Finding]:
     offered = context.target.components
-    for path, template in parsed.templates.items():
+    for path, template in parsed.loaded_templates():
         custom = parsed.custom_components.get(path, frozenset())
         for element in template.elements:
             tag = element.tag
