@@ -165,6 +165,8 @@ const __modules = (function () {
     load,
     // The my.* names the package assigns itself somewhere (my.backend = …).
     programDefined: () => manifest.defined || [],
+    // Pages a user opens without a query (the first page, the tab bar's).
+    openedBare: (page) => (manifest.opened_bare || []).includes(page),
     // The package path a stack frame's URL names, or undefined for host code.
     pathOf: (url) => byUrl.get(url),
     // The module being evaluated; else, once, one whose code did not compile at a known line.

@@ -77,6 +77,10 @@ const __smokeValues = (function () {
   const nativeParse = JSON.parse;
   JSON.parse = function parse(text, reviver) {
     if (unknowns.has(text)) return unknown("data", false);
+    if (typeof text === "string" && text.includes(MARK) && !text.includes(SENTINEL)) {
+      // Text built from an unknown value (decodeURIComponent(query.item)) is unknown JSON.
+      try { return nativeParse(text, reviver); } catch (_) { return unknown("data", false); }
+    }
     if (typeof text !== "string" || !text.includes(SENTINEL)) return nativeParse(text, reviver);
     return nativeParse(text, function (key, value) {
       const revived = value !== null && typeof value === "object" && typeof value[SENTINEL] === "string"

@@ -106,8 +106,26 @@ class _Package:
         )
         defined = {name for facts in parsed.scripts.values() for name in facts.defined}
         entries = ["app.js", *(f"{page}.js" for page in pages)]
-        scripts = scripts_of(parsed.files, entries, program_defined=defined)
+        scripts = scripts_of(
+            parsed.files, entries, program_defined=defined, opened_bare=opened_bare(parsed)
+        )
         return cls(scripts, pages, static_calls, _TimeoutReuse(engine))
+
+
+def opened_bare(parsed: ParsedPackage) -> list[str]:
+    """The pages a user opens without a query: the first page and the tab bar's (Alipay's
+    ``tabBar.items``, WeChat-style ``tabBar.list``). Every other page is opened by the code
+    that navigates to it, with a query the lab cannot know."""
+    pages = [page for _, page in parsed.app.page_locations()][:1]
+    tab_bar = parsed.app.raw.get("tabBar")
+    if isinstance(tab_bar, dict):
+        for key in ("items", "list"):
+            items = tab_bar.get(key)
+            for item in items if isinstance(items, list) else []:
+                path = item.get("pagePath") if isinstance(item, dict) else None
+                if isinstance(path, str):
+                    pages.append(path.strip("/"))
+    return pages
 
 
 class _TimeoutReuse:

@@ -65,12 +65,14 @@ def scripts_of(
     entries: Iterable[str] | None = None,
     *,
     program_defined: Iterable[str] = (),
+    opened_bare: Iterable[str] = (),
 ) -> Scripts:
     """The package's scripts and the ``.json`` files they load, prepared for the engine:
     those reachable from ``entries`` (app.js and each page's .js), or from every script when
     ``entries`` is None. ``files`` is the whole package: npm packages resolve through their
     ``package.json``. ``program_defined``: the ``my.*`` names the package assigns itself
-    (``my.backend``), which the host must not take for its APIs."""
+    (``my.backend``), which the host must not take for its APIs. ``opened_bare``: the pages
+    opened without a query (the first page, the tab bar's); the others get an unknown one."""
     if entries is None:
         entries = [path for path in files if path.endswith(".js")]
     found: dict[str, tuple[list[str], bool]] = {}
@@ -111,6 +113,7 @@ def scripts_of(
         "esm": esm,
         "errors": errors,
         "defined": sorted(program_defined),
+        "opened_bare": sorted(opened_bare),
     }
     sources[MANIFEST] = json.dumps(manifest, ensure_ascii=False)
     return Scripts.of(count_loops(sources))
