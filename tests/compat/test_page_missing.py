@@ -68,6 +68,27 @@ def test_switch_tab_to_a_page_missing_from_a_subpackage() -> None:
     assert_only(check(files), PAGE_MISSING, "pages/index/index.js", 4, 24)
 
 
+def test_switch_tab_paths_start_at_the_package_root_with_or_without_a_slash() -> None:
+    # From a page two folders deep, 'pages/index/index' is still the home tab.
+    files = program(
+        {
+            "pages/shop/cart/cart.js": """
+                Page({
+                  keepShopping() {
+                    my.switchTab({ url: 'pages/index/index' });
+                  },
+                  openOrders() {
+                    my.switchTab({ url: 'pages/orders/orders' });
+                  },
+                });
+            """
+        },
+        pages=["pages/index/index", "pages/shop/cart/cart"],
+    )
+    found = assert_only(check(files), PAGE_MISSING, "pages/shop/cart/cart.js", 6, 25)
+    assert "'pages/orders/orders'" in found.finding.message
+
+
 def test_a_relative_path_climbing_out_of_the_package() -> None:
     files = program(
         {

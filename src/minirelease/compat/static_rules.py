@@ -43,6 +43,11 @@ def _missing(
     target = page_path(text)
     if target is None:
         return  # computed at run time
+    written = target
+    if via == "my.switchTab" and not target.startswith("/"):
+        # switchTab takes a tab bar page's path, from the package root with or without
+        # its leading slash: never a path relative to the page on screen.
+        target = "/" + target
     if not target.startswith("/") and path.rpartition(".")[0] not in parsed.pages:
         # A relative URL resolves against the page on screen; outside a page's own files
         # (components, templates, utilities) that page is known only at run time.
@@ -56,7 +61,7 @@ def _missing(
         path,
         line,
         column,
-        f"{via} to {target!r} {where}, which is not a page in app.json",
+        f"{via} to {written!r} {where}, which is not a page in app.json",
     )
 
 
