@@ -1,6 +1,6 @@
 """One run of a package's lifecycle in an embedded V8 (mini-racer): a fresh isolate per run,
 bounded in memory and wall-clock time, with the host of ``sandbox.js``, ``modules.js``,
-``loops.js`` and ``my.js`` and nothing else. No Python function is exposed to JavaScript, so
+``loops.js``, ``my.js`` and ``values.js`` and nothing else. No Python function is exposed to JavaScript, so
 package code cannot reach the host; Python only evaluates the steps and reads the recorded
 events.
 
@@ -37,7 +37,7 @@ STEP_HORIZON_MS: Final = 30_000
 # keep the clock from advancing, never settling (a start-up timeout).
 MAX_TIMERS_PER_STEP: Final = 500
 PAGE_HOOKS: Final = ("onLoad", "onShow", "onReady")
-_HOST_SCRIPTS: Final = ("my.js", "modules.js", "loops.js", "sandbox.js")
+_HOST_SCRIPTS: Final = ("values.js", "my.js", "modules.js", "loops.js", "sandbox.js")
 # What each JSAPI answers on success, as data (my.js builds the sandbox's ``my`` from it).
 _JSAPI_TABLE: Final = "jsapi_table.json"
 
