@@ -18,7 +18,7 @@ from minirelease.compat import model, static_rules
 from minirelease.compat.analyzer import Rule
 from minirelease.compat.domains_match import is_whitelisted
 from minirelease.compat.jsfacts import NETWORK_APIS
-from minirelease.compat.model import CellContext, Finding
+from minirelease.compat.model import OFFLINE_CRASH, CellContext, Finding
 from minirelease.compat.parsed import ParsedPackage
 from minirelease.compat.runtime.limits import DEFAULT_TIME_BUDGET_MS
 from minirelease.compat.runtime.network import REFERENCE_NETWORK, Network
@@ -74,7 +74,7 @@ def runtime_rules(
                 reported_calls=package.static_calls,
             )
         requested = requested_url_findings(parsed, context, smoke.run) if smoke.run else []
-        return [*smoke.findings, *requested]
+        return [*map(package.same_failure, smoke.findings), *requested]
 
     def varies_with(context: CellContext) -> Hashable:
         # The whitelist too: the URL checks read it (engine runs are kept per JSAPIs and
@@ -93,6 +93,15 @@ class _Package:
     static_calls: frozenset[tuple[str, int, str]]
     engine: _TimeoutReuse
     smoke: dict[tuple[frozenset[str], Network], Smoke] = field(default_factory=dict)
+    failures: dict[tuple[str | None, int | None], Finding] = field(default_factory=dict)
+
+    def same_failure(self, finding: Finding) -> Finding:
+        """An offline-crash as first found at its place: offline and on a network losing
+        requests, the same line may fail on other data (reading 'a', reading 'c'), and
+        one place that breaks when the network fails is one finding for all those cells."""
+        if finding.rule != OFFLINE_CRASH:
+            return finding
+        return self.failures.setdefault((finding.file, finding.line), finding)
 
     @classmethod
     def of(cls, parsed: ParsedPackage, engine: Engine) -> _Package:
@@ -136,6 +145,8 @@ class _TimeoutReuse:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.timed_out: list[tuple[frozenset[str], Network, int, EngineRun]] = []
+        # Every run once: the reference network's serves each failing network's comparison.
+        self.done: dict[tuple[frozenset[str], Network, int], EngineRun] = {}
 
     def run(
         self,
@@ -147,6 +158,9 @@ class _TimeoutReuse:
         time_budget_ms: int,
     ) -> EngineRun:
         offered = frozenset(jsapis)
+        known = self.done.get((offered, network, time_budget_ms))
+        if known is not None:
+            return known
         for ran_with, ran_on, budget, run in self.timed_out:
             if budget == time_budget_ms and _replays(run, ran_with, ran_on, offered, network):
                 return run
@@ -155,6 +169,7 @@ class _TimeoutReuse:
         )
         if run.aborted == "timeout" and run.answered == 0 and run.touched is not None:
             self.timed_out.append((offered, network, time_budget_ms, run))
+        self.done[(offered, network, time_budget_ms)] = run
         return run
 
 

@@ -1,6 +1,7 @@
 """The runtime smoke test of one cell (design §5): the package's lifecycle run in the engine
-over the cell's JSAPIs and network, its events turned into findings. An offline cell is also
-run on a working network; what goes wrong only offline is an ``offline-crash``. When the
+over the cell's JSAPIs and network, its events turned into findings. A cell whose network
+fails (offline, or losing requests) is also run on a working network; what goes wrong only
+when the network fails is an ``offline-crash``, one finding for every such cell. When the
 engine's process crashes, hangs or outgrows its memory, the cell gets one
 ``runtime-crashed`` finding saying so instead of the runtime findings it could not make."""
 
@@ -125,7 +126,10 @@ def smoke_test(
 
     try:
         cell_run = run(network)
-        working = run(REFERENCE_NETWORK) if network.offline else None
+        # Offline, or losing requests: what goes wrong only there, and not on a working
+        # network, is the network's failure, one finding whichever network fails.
+        failing = network.offline or network.loss > 0
+        working = run(REFERENCE_NETWORK) if failing else None
     except EngineStopped as stopped:
         return Smoke((_crashed(stopped, network),), None)
     findings = set(_findings(cell_run, working, time_budget_ms, reported_calls))
@@ -142,11 +146,13 @@ def _findings(
     # A crash at an unsupported call is that call's (jsapi-unsupported), not a crash of its own.
     unsupported_at = {(call.file, call.line) for call in run.calls if call.unsupported}
     also_online = {_key(event) for event in _kept(working)} if working else None
+    places: set[tuple[str, str | None, int | None]] = set()
     for event in _kept(run):
-        if (event.file, event.line) in unsupported_at:
-            continue
+        if (event.file, event.line) in unsupported_at or _key(event) in places:
+            continue  # one finding per place: a loop failing on each item is one fault
+        places.add(_key(event))
         if also_online is not None and _key(event) not in also_online:
-            message = f"only offline: {event.message}"
+            message = f"only when the network fails (offline or a request lost): {event.message}"
             yield Finding(OFFLINE_CRASH, event.file, event.line, event.column, message)
         else:
             yield Finding(_RULE_OF[event.kind], event.file, event.line, event.column, event.message)
