@@ -144,6 +144,13 @@ _SUPER_APP_JSAPIS: Final = (
     "my.offAppShow",
     "my.onAppHide",
     "my.offAppHide",
+    "my.getAppIdSync",
+    "my.getExtConfigSync",
+    "my.getAddress",
+    "my.optionsSelect",
+    "my.choosePhoneContact",
+    "my.addPhoneContact",
+    "my.startZMCreditRent",
 )
 
 _CORE_COMPONENTS: Final = (

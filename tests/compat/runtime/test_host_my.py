@@ -136,3 +136,16 @@ def _unguarded_lines() -> dict[str, int]:
         "my.getOpenUserInfo": line_of(UNGUARDED_PAGE, "// unguarded my.getOpenUserInfo"),
         "my.getAuthCode": line_of(UNGUARDED_PAGE, "// unguarded my.getAuthCode"),
     }
+
+
+def test_my_env_and_the_sdk_version_are_there_whatever_the_partner_app_offers() -> None:
+    page = (
+        "const { language, USER_DATA_PATH } = my.env;\n"
+        "Page({\n"
+        "  onLoad() {\n"
+        "    this.setData({ zh: language.startsWith('zh'), dir: USER_DATA_PATH + '/cache',\n"
+        "                   sdk: my.SDKVersion.split('.') });\n"
+        "  },\n"
+        "});\n"
+    )
+    assert smoke({"pages/index/index.js": page}, jsapis=JSAPIS) == []
