@@ -40,6 +40,7 @@ def test_an_undeclared_custom_component() -> None:
                 </view>
             """,
             "pages/index/index.json": json.dumps({"usingComponents": {"user-badge": "/c/b/b"}}),
+            "c/b/b.axml": "<text>{{level}}</text>\n",
         }
     )
     assert_only(check(files), COMPONENT_UNSUPPORTED, "pages/index/index.axml", 2, 3)
@@ -80,7 +81,41 @@ def test_language_constructs_and_declared_components_are_not_findings() -> None:
             ),
             "c/a.axml": "<image src='{{src}}'/>\n",
             "c/a.json": json.dumps({"component": True}),
+            "c/f/f.axml": "<view>footer</view>\n",
         },
         app_json={"usingComponents": {"app-footer": "/c/f/f"}},
     )
     assert findings(check(files), COMPONENT_UNSUPPORTED) == []
+
+
+def test_a_declared_component_missing_from_the_package_is_found_in_its_config() -> None:
+    # The npm UI library was never shipped, and a local path has a typo; a plugin's
+    # component and a component that exists are fine.
+    files = program(
+        {
+            "pages/index/index.json": json.dumps(
+                {
+                    "usingComponents": {
+                        "search-bar": "mini-ali-ui/es/search-bar/index",
+                        "card": "/components/crad/card",
+                        "price": "/components/price/price",
+                        "pay": "plugin://payments/pay-button",
+                    }
+                },
+                indent=2,
+            ),
+            "components/price/price.axml": "<text>{{value}}</text>\n",
+            "components/price/price.js": "Component({});\n",
+            "pages/index/index.axml": "<search-bar/><card/><price/><pay/>\n",
+        }
+    )
+    found = findings(check(files), COMPONENT_UNSUPPORTED)
+    assert [(f.finding.file, f.finding.line) for f in found] == [
+        ("pages/index/index.json", 3),
+        ("pages/index/index.json", 4),
+    ]
+    assert "'mini-ali-ui/es/search-bar/index', which is not in the package" in str(
+        [f.finding.message for f in found]
+    )
+    assert "ship the npm package" in found[0].finding.message
+    assert "fix the path" in found[1].finding.message

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 from typing import Any, Final
 
 from minirelease.compat.axmlfacts import TemplateFacts
@@ -85,23 +86,40 @@ def reachable_files(
     return [path for path in files if path in seen]
 
 
+@dataclass(frozen=True, order=True)
+class MissingComponent:
+    """A ``usingComponents`` entry of a loadable config that names nothing in the package."""
+
+    config: str  # the .json declaring it
+    tag: str
+    name: str  # as written: a path or an npm package's file
+
+
+@dataclass(frozen=True)
+class Loadable:
+    paths: frozenset[str]
+    missing_components: tuple[MissingComponent, ...]
+
+
 def loadable_files(
     files: Mapping[str, bytes],
     paths: AbstractSet[str],
     app: AppManifest,
     templates: Mapping[str, TemplateFacts],
     configs: Mapping[str, Mapping[str, Any]],
-) -> frozenset[str]:
+) -> Loadable:
     """The paths of ``paths`` (every entry of the package, ``files`` holding the text of
-    those analyzed) the program can load. ``templates`` are the parsed ``.axml`` files and
-    ``configs`` the parsed ``.json`` of pages and components (app.json's is ``app.raw``)."""
+    those analyzed) the program can load, and the components it declares but lacks.
+    ``templates`` are the parsed ``.axml`` files and ``configs`` the parsed ``.json`` of
+    pages and components (app.json's is ``app.raw``)."""
     walk = _Walk(files, paths, templates, {**configs, "app.json": app.raw})
     walk.component("app")
     for root, page in app.page_locations():
         walk.component(posixpath.join(root.strip("/"), page.strip("/")))
     walk.run()
     scripts = [path for path in walk.loaded if path.endswith(".js")]
-    return frozenset(walk.loaded.union(reachable_files(files, sorted(scripts))))
+    loaded = walk.loaded.union(reachable_files(files, sorted(scripts)))
+    return Loadable(frozenset(loaded), tuple(sorted(walk.missing)))
 
 
 class _Walk:
@@ -121,6 +139,7 @@ class _Walk:
         self.configs = configs
         self.loaded: set[str] = set()
         self.components: set[str] = set()
+        self.missing: set[MissingComponent] = set()
         self.todo: list[str] = []
 
     def component(self, base: str) -> None:
@@ -139,10 +158,12 @@ class _Walk:
         while self.todo:
             path = self.todo.pop()
             if path.endswith(".json"):
-                for name in declared_components(self.configs.get(path, {})):
+                config = self.configs.get(path, {})
+                for name in declared_components(config):
                     base = self.component_base(path, name)
                     if base is not None:
                         self.component(base)
+                self.missing.update(self._missing(path, config))
             elif path.endswith(".axml"):
                 facts = self.templates.get(path)
                 if facts is None:
@@ -151,6 +172,13 @@ class _Walk:
                     self.file(_named_file(self.paths, path, source, ".axml"))
                 for source in facts.sjs_loaded:
                     self.file(_named_file(self.paths, path, source, ".sjs"))
+
+    def _missing(self, path: str, config: Mapping[str, Any]) -> Iterator[MissingComponent]:
+        using = config.get("usingComponents")
+        for tag, name in using.items() if isinstance(using, dict) else ():
+            declared = isinstance(name, str) and "://" not in name and name.strip()
+            if declared and self.component_base(path, name) is None:
+                yield MissingComponent(path, str(tag), name)
 
     def component_base(self, config: str, name: str) -> str | None:
         """The path without extension of the component ``name`` in ``config`` names: as a

@@ -16,7 +16,7 @@ from minirelease.compat.axmlfacts import TemplateFacts, template_facts
 from minirelease.compat.images import ImageFacts, image_facts, is_image
 from minirelease.compat.jsapi_sites import CallSite, host_calls
 from minirelease.compat.jsfacts import ScriptFacts, UrlArgument, script_facts
-from minirelease.compat.loadable import loadable_files
+from minirelease.compat.loadable import MissingComponent, loadable_files
 from minirelease.compat.package import BuiltPackage, is_analyzed
 from minirelease.compat.url_links import linked_urls
 from minirelease.errors import PackageInvalid
@@ -46,6 +46,8 @@ class ParsedPackage:
     # The package paths the program can load (compat/loadable.py): scripts, templates,
     # configs, styles and .sjs modules; images are not followed.
     loadable: frozenset[str] = field(repr=False)
+    # usingComponents entries of loadable configs that name nothing in the package.
+    missing_components: tuple[MissingComponent, ...] = ()
     # Image path → its header's facts; images whose header does not parse are left out.
     images: Mapping[str, ImageFacts] = field(default_factory=dict)
     # Every entry of the built zip (fonts, audio and the manifest too) → its size there.
@@ -83,7 +85,8 @@ def parse_package(package: BuiltPackage, *, parsers: Parsers | None = None) -> P
     scripts = {path: use.script(package.files[path]) for path in analyzed if path.endswith(".js")}
     configs = _component_configs(package.files, templates)
     paths = frozenset(package.files).union(package.compressed_sizes)
-    loadable = loadable_files(package.files, paths, app, templates, configs)
+    found = loadable_files(package.files, paths, app, templates, configs)
+    loadable = found.paths
     loaded = {path: facts for path, facts in scripts.items() if path in loadable}
     return ParsedPackage(
         app=app,
@@ -94,6 +97,7 @@ def parse_package(package: BuiltPackage, *, parsers: Parsers | None = None) -> P
         custom_components=_custom_components(app, templates, configs),
         files=package.files,
         loadable=loadable,
+        missing_components=found.missing_components,
         images=_images(package.files, use.image),
         compressed_sizes=package.compressed_sizes,
         urls=linked_urls(package.files, loaded),

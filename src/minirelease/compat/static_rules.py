@@ -168,6 +168,24 @@ def component_unsupported(parsed: ParsedPackage, context: CellContext) -> Iterat
                 f"<{tag}> is not a component of partner app {context.target.partner_app!r} "
                 "and not declared in usingComponents",
             )
+    for missing in parsed.missing_components:
+        line = _line_naming(parsed.source_lines(missing.config), missing.tag)
+        npm = not missing.name.startswith((".", "/"))
+        fix = "ship the npm package with it (the build installs none)" if npm else "fix the path"
+        yield Finding(
+            model.COMPONENT_UNSUPPORTED,
+            missing.config,
+            line,
+            None,
+            f"<{missing.tag}> is declared in usingComponents as {missing.name!r}, which is not "
+            f"in the package: no page using it can render; {fix}",
+        )
+
+
+def _line_naming(lines: list[str], key: str) -> int | None:
+    """The first line of a .json holding ``"key"``."""
+    quoted = f'"{key}"'
+    return next((number for number, text in enumerate(lines, 1) if quoted in text), None)
 
 
 _SHOWN_MAX_CHARS: Final = 120

@@ -1,8 +1,8 @@
 """One run of a package's lifecycle in an embedded V8 (mini-racer): a fresh isolate per run,
 bounded in memory and wall-clock time, with the host of ``sandbox.js``, ``modules.js``,
-``loops.js``, ``my.js`` and ``values.js`` and nothing else. No Python function is exposed to JavaScript, so
-package code cannot reach the host; Python only evaluates the steps and reads the recorded
-events.
+``loops.js``, ``my.js`` and ``values.js`` and nothing else. No Python function is exposed to
+JavaScript, so package code cannot reach the host; Python only evaluates the steps and
+reads the recorded events.
 
 Only the engine's own process imports this module (``child.py``): the server and the job
 runner reach it through ``pool.EnginePool``, so nothing the engine does can take them down."""
