@@ -123,7 +123,10 @@ def test_a_large_subpackage_does_not_slow_the_first_download() -> None:
 
 
 def test_an_image_wider_than_4096_px_fails_everywhere() -> None:
-    files = program({}) | {"assets/banner.png": png(5000, 300), "assets/ok.png": png(750, 400)}
+    files = program({"pages/index/index.axml": '<image src="/assets/banner.png"/>\n'}) | {
+        "assets/banner.png": png(5000, 300),
+        "assets/ok.png": png(750, 400),
+    }
     result = check(files)
     found = findings(result, IMAGE_TOO_LARGE)
     assert [(f.finding.file, f.finding.line, f.finding.severity) for f in found] == [
@@ -134,7 +137,8 @@ def test_an_image_wider_than_4096_px_fails_everywhere() -> None:
 
 
 def test_a_jpeg_over_500_kb_is_a_warning_and_its_size_read_from_its_frame() -> None:
-    files = program({}) | {"pages/detail/hero.jpg": jpeg(9000, 640, padding=600 * 1024)}
+    files = program({"pages/detail/detail.axml": '<image src="./hero.jpg"/>\n'})
+    files["pages/detail/hero.jpg"] = jpeg(9000, 640, padding=600 * 1024)
     files["pages/index/photo.jpeg"] = jpeg(1200, 800, padding=520 * 1024)
     found = findings(check(files), IMAGE_TOO_LARGE)
     assert [(f.finding.file, f.finding.severity) for f in found] == [
@@ -144,8 +148,19 @@ def test_a_jpeg_over_500_kb_is_a_warning_and_its_size_read_from_its_frame() -> N
     assert "over 500 KB" in found[1].finding.message
 
 
+# A computed path: every image of the folder may be shown.
+SHOWS_MAPS = """
+    Page({
+      data: { floor: 0 },
+      map() { return '/assets/map' + this.data.floor + '.png'; },
+    });
+"""
+
+
 def test_two_4000_px_images_risk_memory_on_low_devices_only() -> None:
-    files = program({}) | {f"assets/map{i}.png": png(4000, 4000) for i in range(2)}
+    files = program({"pages/index/index.js": SHOWS_MAPS}) | {
+        f"assets/map{i}.png": png(4000, 4000) for i in range(2)
+    }
     result = check(files)
     assert _by_severity(result, MEMORY_RISK) == {"warn": tuple(_cells(result, device="low"))}
     message = findings(result, MEMORY_RISK)[0].finding.message
@@ -155,7 +170,9 @@ def test_two_4000_px_images_risk_memory_on_low_devices_only() -> None:
 
 
 def test_five_4000_px_images_fail_on_low_and_mid_and_warn_on_high() -> None:
-    files = program({}) | {f"assets/map{i}.png": png(4000, 4000) for i in range(5)}
+    files = program({"pages/index/index.js": SHOWS_MAPS}) | {
+        f"assets/map{i}.png": png(4000, 4000) for i in range(5)
+    }
     result = check(files)
     assert _by_severity(result, MEMORY_RISK) == {
         "fail": tuple(cell for cell in _cells(result) if cell.endswith(("/low", "/mid"))),
@@ -170,3 +187,19 @@ def test_small_images_and_a_small_package_raise_nothing() -> None:
         "assets/broken.png": b"not an image",
     }
     assert findings(check(files)) == []
+
+
+def test_images_no_file_names_ship_but_are_never_shown() -> None:
+    # A repository's screenshots uploaded with the code: they slow the download (a warning
+    # past 500 KB) but no device decodes or displays them.
+    files = program({}) | {
+        f"docs/screenshots/{name}.jpg": jpeg(5000, 5000, padding=600 * 1024)
+        for name in ("home", "cart")
+    }
+    found = findings(check(files))
+    assert {(f.finding.rule, f.finding.file, f.finding.severity) for f in found} >= {
+        (IMAGE_TOO_LARGE, "docs/screenshots/cart.jpg", "warn"),
+        (IMAGE_TOO_LARGE, "docs/screenshots/home.jpg", "warn"),
+    }
+    assert not [f for f in found if f.finding.rule == MEMORY_RISK]
+    assert all("px is over" not in f.finding.message for f in found)

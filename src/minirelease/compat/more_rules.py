@@ -137,7 +137,9 @@ def _download_advice(parsed: ParsedPackage) -> str:
 
 def image_too_large(parsed: ParsedPackage, context: CellContext) -> Iterator[Finding]:
     for path, image in parsed.images.items():
-        if max(image.width, image.height) > IMAGE_MAX_SIDE_PX:
+        # Too wide to display matters where it is shown; too heavy, wherever it ships.
+        shown = path in parsed.shown_images
+        if shown and max(image.width, image.height) > IMAGE_MAX_SIDE_PX:
             yield Finding(
                 model.IMAGE_TOO_LARGE,
                 path,
@@ -162,7 +164,8 @@ def memory_risk(parsed: ParsedPackage, context: CellContext) -> Iterator[Finding
     device = context.device
     if device is None:
         return
-    decoded = sum(image.decoded_bytes for image in parsed.images.values())
+    shown = {path: image for path, image in parsed.images.items() if path in parsed.shown_images}
+    decoded = sum(image.decoded_bytes for image in shown.values())
     needed = decoded + parsed.sizes.total_bytes
     budget = device.app_memory_mb * MIB
     if needed <= budget * MEMORY_WARN_SHARE:
@@ -176,7 +179,7 @@ def memory_risk(parsed: ParsedPackage, context: CellContext) -> Iterator[Finding
         None,
         f"decoded images ({_size(decoded)}) and the package ({_size(parsed.sizes.total_bytes)}) "
         f"need {_size(needed)}, {share} the {device.app_memory_mb} MB a {device.name} device "
-        f"gives a mini program{_largest(parsed.images)}",
+        f"gives a mini program{_largest(shown)}",
         severity,
     )
 

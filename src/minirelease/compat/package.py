@@ -14,9 +14,10 @@ from minirelease.build.archive import DEFLATE_LEVEL
 from minirelease.build.manifest import MANIFEST_NAME
 from minirelease.compat.images import is_image
 
-# The files rules parse; images are read for their headers, styles only count towards the
-# sizes.
+# The files rules parse; images are read for their headers; styles and .sjs modules are
+# read as text (the images they name are shown).
 ANALYZED_SUFFIXES: Final = (".js", ".axml", ".json")
+TEXT_SUFFIXES: Final = (".acss", ".sjs")
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,9 @@ class BuiltPackage:
                 files={
                     info.filename: archive.read(info)
                     for info in entries
-                    if is_analyzed(info.filename) or is_image(info.filename)
+                    if is_analyzed(info.filename)
+                    or is_image(info.filename)
+                    or info.filename.endswith(TEXT_SUFFIXES)
                 },
                 compressed_sizes={info.filename: info.compress_size for info in entries},
             )

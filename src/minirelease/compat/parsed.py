@@ -18,6 +18,7 @@ from minirelease.compat.jsapi_sites import CallSite, host_calls
 from minirelease.compat.jsfacts import ScriptFacts, UrlArgument, script_facts
 from minirelease.compat.loadable import MissingComponent, loadable_files
 from minirelease.compat.package import BuiltPackage, is_analyzed
+from minirelease.compat.shown_images import shown_images
 from minirelease.compat.url_links import linked_urls
 from minirelease.errors import PackageInvalid
 from minirelease.packages.appjson import AppManifest, parse_app_json
@@ -50,6 +51,8 @@ class ParsedPackage:
     missing_components: tuple[MissingComponent, ...] = ()
     # Image path → its header's facts; images whose header does not parse are left out.
     images: Mapping[str, ImageFacts] = field(default_factory=dict)
+    # The images loadable files name (compat/shown_images.py): what a device may decode.
+    shown_images: frozenset[str] = frozenset()
     # Every entry of the built zip (fonts, audio and the manifest too) → its size there.
     compressed_sizes: Mapping[str, int] = field(default_factory=dict)
     # Loadable script path → its URL arguments, their text linked across the loadable files
@@ -85,6 +88,7 @@ def parse_package(package: BuiltPackage, *, parsers: Parsers | None = None) -> P
     scripts = {path: use.script(package.files[path]) for path in analyzed if path.endswith(".js")}
     configs = _component_configs(package.files, templates)
     paths = frozenset(package.files).union(package.compressed_sizes)
+    images = _images(package.files, use.image)
     found = loadable_files(package.files, paths, app, templates, configs)
     loadable = found.paths
     loaded = {path: facts for path, facts in scripts.items() if path in loadable}
@@ -98,7 +102,8 @@ def parse_package(package: BuiltPackage, *, parsers: Parsers | None = None) -> P
         files=package.files,
         loadable=loadable,
         missing_components=found.missing_components,
-        images=_images(package.files, use.image),
+        images=images,
+        shown_images=shown_images(images, package.files, loadable),
         compressed_sizes=package.compressed_sizes,
         urls=linked_urls(package.files, loaded),
         host_calls=host_calls(loaded),
