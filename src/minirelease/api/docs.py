@@ -40,8 +40,12 @@ def install_docs(app: FastAPI) -> None:
     if openapi_url is None:
         return
 
+    # The pages read the app from the request, never from this closure: FastAPI keeps the
+    # endpoint functions it has seen in module-level caches, and a closure over the app
+    # would keep every app ever made alive (thousands in a test session).
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui(request: Request) -> HTMLResponse:
+        app = request.app
         page = get_swagger_ui_html(
             openapi_url=_root_path(request) + openapi_url,
             title=f"{app.title} - Swagger UI",
@@ -57,6 +61,7 @@ def install_docs(app: FastAPI) -> None:
 
     @app.get("/redoc", include_in_schema=False)
     async def redoc(request: Request) -> HTMLResponse:
+        app = request.app
         page = get_redoc_html(
             openapi_url=_root_path(request) + openapi_url,
             title=f"{app.title} - ReDoc",
