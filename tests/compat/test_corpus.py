@@ -68,6 +68,9 @@ def with_files(files: dict[str, bytes], extra: dict[str, bytes]) -> dict[str, by
     return files | extra
 
 
+# A page showing whichever floor's map: every image of the folder may be decoded.
+MAP_PAGE = '<image src="/assets/map{{floor}}.png"/>\n'
+
 CORPUS = [
     # jsapi-unsupported: a call the parser sees, and one only the engine sees.
     Planted(
@@ -268,7 +271,10 @@ CORPUS = [
     # image-too-large: too wide to display, or too heavy to download.
     Planted(
         "wide-banner",
-        with_files(program({}), {"assets/banner.png": png(5000, 300)}),
+        with_files(
+            program({"pages/index/index.axml": '<image src="/assets/banner.png"/>\n'}),
+            {"assets/banner.png": png(5000, 300)},
+        ),
         "image-too-large",
         "assets/banner.png",
         None,
@@ -286,7 +292,10 @@ CORPUS = [
     # memory-risk: decoded images against each device's mini program memory.
     Planted(
         "two-4000px-maps",
-        with_files(program({}), {f"assets/map{i}.png": png(4000, 4000) for i in range(2)}),
+        with_files(
+            program({"pages/index/index.axml": MAP_PAGE}),
+            {f"assets/map{i}.png": png(4000, 4000) for i in range(2)},
+        ),
         "memory-risk",
         None,
         None,
@@ -294,7 +303,10 @@ CORPUS = [
     ),
     Planted(
         "five-4000px-maps",
-        with_files(program({}), {f"assets/map{i}.png": png(4000, 4000) for i in range(5)}),
+        with_files(
+            program({"pages/index/index.axml": MAP_PAGE}),
+            {f"assets/map{i}.png": png(4000, 4000) for i in range(5)},
+        ),
         "memory-risk",
         None,
         None,
