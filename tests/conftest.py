@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,13 +11,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from minirelease import migrate
 from minirelease.api.app import create_app
 from minirelease.config import Settings
 from minirelease.db import make_engine
+from tests.databases import own_database_url, postgres_engine
 from tests.engines import SHARED_LAB, close_shared
 from tests.factories import Factory
 
@@ -26,32 +25,9 @@ from tests.factories import Factory
 # real server processes for restarts, crashes and engine isolation.
 pytest_plugins = ["tests.releases.live_scenario", "tests.releases.stack"]
 
-DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
 # argon2id's real cost (about 0.1 s a hash) is for real passwords; the suite hashes many.
 # Set before the app is imported by a test, and inherited by the servers tests start.
 os.environ.setdefault("MINIRELEASE_PASSWORD_HASHING", "cheapest")
-
-
-def _postgres_required() -> bool:
-    return os.environ.get("CI") == "true" or os.environ.get("MINIRELEASE_TEST_POSTGRES") == "1"
-
-
-def _postgres_engine() -> tuple[Engine, str]:
-    url = os.environ.get("MINIRELEASE_TEST_POSTGRES_URL", DEFAULT_PG_URL)
-    schema = f"mr_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = make_engine(url)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except OperationalError as exc:
-        admin.dispose()
-        if _postgres_required():
-            raise
-        pytest.skip(f"PostgreSQL not reachable at {url} ({exc.orig}); CI requires it")
-    admin.dispose()
-    engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
-    return engine, schema
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -67,7 +43,7 @@ def engine(
         yield eng
         eng.dispose()
         return
-    eng, schema = _postgres_engine()
+    eng, schema = postgres_engine()
     with eng.connect() as conn:
         migrate.upgrade(connection=conn)
         conn.commit()
@@ -81,17 +57,8 @@ def engine(
 def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A URL to a database of its own, empty, for tests whose code commits for real
     (CLI commands, separate server processes, concurrency)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'own.db'}"
-        return
-    engine, schema = _postgres_engine()
-    url = engine.url.set(query={"options": f"-csearch_path={schema}"})
-    engine.dispose()
-    yield url.render_as_string(hide_password=False)
-    admin = make_engine(str(url.set(query={})))
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with own_database_url(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -69,7 +69,8 @@ def serving_in_thread(app: Any) -> Iterator[str]:
 
 
 class ServerProcess:
-    """``minirelease serve`` on its own database and data directory, output in a log file."""
+    """``minirelease serve`` (or ``command``, e.g. ``demo``) on its own database and data
+    directory, output in a log file."""
 
     def __init__(
         self,
@@ -77,6 +78,7 @@ class ServerProcess:
         data_dir: Path,
         log_path: Path,
         env: Mapping[str, str] | None = None,
+        command: tuple[str, ...] = ("serve",),
     ) -> None:
         self.port = free_port()
         self.base_url = f"http://{HOST}:{self.port}"
@@ -89,7 +91,7 @@ class ServerProcess:
         }
         with open(log_path, "ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "minirelease.cli.main", "serve", "--port", str(self.port)],
+                [sys.executable, "-m", "minirelease.cli.main", *command, "--port", str(self.port)],
                 cwd=ROOT,
                 env=env,
                 stdout=log,

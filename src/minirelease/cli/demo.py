@@ -4,7 +4,6 @@ curl lines to try, then serve."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import secrets
@@ -20,7 +19,7 @@ from minirelease.accounts import signin
 from minirelease.accounts.models import User
 from minirelease.authz import Principal
 from minirelease.cli import sample_app
-from minirelease.cli.server import add_listen_options, prepare, run_server
+from minirelease.cli.server import prepare, run_server
 from minirelease.config import Settings, load_settings
 from minirelease.db import make_engine, make_session_factory
 from minirelease.miniprograms import service as miniprograms
@@ -70,14 +69,7 @@ class DemoPeople:
     app_id: str
 
 
-def register(commands: Any) -> None:
-    demo = commands.add_parser("demo", help="seed demo data, print tokens, and serve the API")
-    add_listen_options(demo)
-    demo.add_argument("--no-serve", action="store_true", help="seed and print, then exit")
-    demo.set_defaults(handler=_demo)
-
-
-def _demo(args: argparse.Namespace) -> int:
+def run_demo(host: str, port: int, *, serve: bool) -> None:
     settings = load_settings()
     prepare(settings)
     engine = make_engine(settings.database_url)
@@ -85,11 +77,10 @@ def _demo(args: argparse.Namespace) -> int:
         people = seed(settings, make_session_factory(engine))
     finally:
         engine.dispose()
-    base = f"http://{args.host}:{args.port}"
-    print(render_welcome(people, base, settings.data_dir))
-    if not args.no_serve:
-        run_server(settings, args.host, args.port)
-    return 0
+    base = f"http://{host}:{port}"
+    print(render_welcome(people, base, settings.data_dir), flush=True)
+    if serve:
+        run_server(settings, host, port)
 
 
 def _principal(session: Session, user: User) -> Principal:

@@ -1,37 +1,48 @@
-"""The ``minirelease`` command: server, database, administration and the demo."""
+"""The ``minirelease`` command: the server side (serve, demo, database, administration)
+and the client commands a CI job or a person runs against a server's REST API.
+
+Every command module imports only Typer and the client's own small modules at the top;
+the server's dependencies load inside the server commands, so a client command starts
+fast (benchmarks/cli_startup.py)."""
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 
-from minirelease.cli import admin, demo, server
-from minirelease.errors import DomainError
+import typer
 
+from minirelease.cli import account_cmds, server_cmds
+from minirelease.cli.exits import Exit
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="minirelease",
-        description="Build, test, review and release mini programs to partner apps.",
-    )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    server.register(commands)
-    demo.register(commands)
-    admin.register(commands)
-    return parser
+app = typer.Typer(
+    name="minirelease",
+    help="Build, test, review and release mini programs to partner apps.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+server_cmds.register(app)
+account_cmds.register(app)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Run the command line; returns the exit code (documented in ``cli/exits.py``).
+    Click's standalone mode prints usage errors and exits 2, which is ours too."""
     try:
-        code: int = args.handler(args)
-    except DomainError as exc:
-        print(f"error: {exc.detail}", file=sys.stderr)
-        return 1
-    return code
+        app(args=list(sys.argv[1:] if argv is None else argv), prog_name="minirelease")
+    except SystemExit as stop:
+        if stop.code is None or isinstance(stop.code, int):
+            return int(stop.code or Exit.OK)
+        print(stop.code, file=sys.stderr)
+        return int(Exit.FAILED)
+    return int(Exit.OK)
+
+
+def run() -> None:
+    sys.exit(main())
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

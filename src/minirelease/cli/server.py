@@ -2,27 +2,8 @@
 
 from __future__ import annotations
 
-import argparse
-from typing import Any
-
 from minirelease import migrate, scratch
 from minirelease.config import Settings, load_settings
-
-
-def register(commands: Any) -> None:
-    serve = commands.add_parser("serve", help="run the API server (migrates the database first)")
-    add_listen_options(serve)
-    serve.set_defaults(handler=_serve)
-
-    db = commands.add_parser("db", help="database commands")
-    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
-    upgrade = db_commands.add_parser("upgrade", help="apply all migrations")
-    upgrade.set_defaults(handler=_upgrade)
-
-
-def add_listen_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=8000, help="port to listen on")
 
 
 def prepare(settings: Settings) -> None:
@@ -40,15 +21,13 @@ def run_server(settings: Settings, host: str, port: int) -> None:
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
-def _serve(args: argparse.Namespace) -> int:
+def serve(host: str, port: int) -> None:
     settings = load_settings()
     prepare(settings)
-    run_server(settings, args.host, args.port)
-    return 0
+    run_server(settings, host, port)
 
 
-def _upgrade(args: argparse.Namespace) -> int:
+def upgrade() -> None:
     settings = load_settings()
     prepare(settings)
     print(f"database at head: {settings.database_url}")
-    return 0
