@@ -34,13 +34,12 @@ def test_a_wrong_token_is_refused_with_exit_code_3(demo_server: DemoServer) -> N
     assert done.returncode == 3
     assert json.loads(done.stdout)["error"]["status"] == 401
     assert done.stderr.startswith("error: ")
-    login = demo_server.cli(
-        "login", "--server", demo_server.url, user=None, stdin="mr_wrong\n"
-    )
+    login = demo_server.cli("login", "--server", demo_server.url, user=None, stdin="mr_wrong\n")
     assert login.returncode == 3
-    assert not (demo_server.home / "config" / "profiles.json").exists() or "mr_wrong" not in (
-        demo_server.home / "config" / "profiles.json"
-    ).read_text()
+    assert (
+        not (demo_server.home / "config" / "profiles.json").exists()
+        or "mr_wrong" not in (demo_server.home / "config" / "profiles.json").read_text()
+    )
 
 
 def test_a_stopped_server_is_unreachable_with_exit_code_3(demo_server: DemoServer) -> None:

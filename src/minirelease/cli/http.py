@@ -33,7 +33,7 @@ def _attempts() -> int:
 def _backoff(attempt: int, retry_after: str | None) -> float:
     if retry_after is not None and retry_after.isdigit():
         return min(float(retry_after), 30.0)
-    return min(0.5 * (2 ** (attempt - 1)), 8.0)
+    return min(0.5 * float(1 << min(attempt - 1, 8)), 8.0)
 
 
 def problem_of(response: httpx2.Response) -> CliError:
@@ -79,7 +79,7 @@ class ApiClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def request(
+    def send(
         self,
         method: str,
         path: str,
@@ -88,9 +88,9 @@ class ApiClient:
         params: dict[str, Any] | None = None,
         content: bytes | Iterable[bytes] | None = None,
         headers: dict[str, str] | None = None,
-        expect_json: bool = True,
-    ) -> Any:
-        """The decoded JSON answer (or raw bytes when ``expect_json`` is False)."""
+    ) -> httpx2.Response:
+        """The server's successful answer, whole (status, headers, body); a refusal or an
+        unreachable server raises ``CliError``."""
         # API paths are written as in the reference ("/releases/…"); others pass through.
         url = path if path.startswith((API_PREFIX, "http")) else API_PREFIX + path
         tries = _attempts() if method.upper() in _IDEMPOTENT else 1
@@ -118,12 +118,17 @@ class ApiClient:
                 continue
             if response.status_code >= 400:
                 raise problem_of(response)
-            if not expect_json:
-                return response.content
-            if response.status_code == 204 or not response.content:
-                return None
-            return response.json()
+            return response
         raise AssertionError("unreachable: the loop returns or raises")
+
+    def request(self, method: str, path: str, *, expect_json: bool = True, **kwargs: Any) -> Any:
+        """The decoded JSON answer (or raw bytes when ``expect_json`` is False)."""
+        response = self.send(method, path, **kwargs)
+        if not expect_json:
+            return response.content
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
 
     def get(self, path: str, **params: Any) -> Any:
         return self.request("GET", path, params=params)

@@ -12,7 +12,13 @@ from collections.abc import Sequence
 
 import typer
 
-from minirelease.cli import account_cmds, server_cmds
+from minirelease.cli import (
+    account_cmds,
+    program_cmds,
+    qr_cmd,
+    server_cmds,
+    upload_cmd,
+)
 from minirelease.cli.exits import Exit
 
 app = typer.Typer(
@@ -25,6 +31,8 @@ app = typer.Typer(
 )
 server_cmds.register(app)
 account_cmds.register(app)
+for _module in (program_cmds, upload_cmd, qr_cmd):
+    _module.register(app)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
