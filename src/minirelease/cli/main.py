@@ -14,8 +14,10 @@ import typer
 
 from minirelease.cli import (
     account_cmds,
+    compat_cmds,
     program_cmds,
     qr_cmd,
+    release_cmds,
     server_cmds,
     upload_cmd,
 )
@@ -33,6 +35,8 @@ server_cmds.register(app)
 account_cmds.register(app)
 for _module in (program_cmds, upload_cmd, qr_cmd):
     _module.register(app)
+release_cmds.register(app)
+compat_cmds.register(app)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
