@@ -1,5 +1,6 @@
 """The audit log: every change made through the API, written in the same transaction as
-the change itself, so an event exists exactly when its change does."""
+the change itself, so an event exists exactly when its change does. The webhook events
+are derived from it, in that same transaction (webhooks/outbox.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from minirelease.db import Base, utcnow
 from minirelease.ids import new_id
+from minirelease.webhooks import outbox
 
 
 class AuditEvent(Base):
@@ -68,4 +70,5 @@ def record(
         after=after,
     )
     session.add(event)
+    outbox.emit(session, event)
     return event

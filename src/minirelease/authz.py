@@ -32,6 +32,7 @@ class Permission(StrEnum):
     WORKSPACE_MASTERS_MANAGE = "workspace:masters:manage"
     WORKSPACE_DEVELOPERS_MANAGE = "workspace:developers:manage"
     WORKSPACE_AUDIT_READ = "workspace:audit:read"
+    WORKSPACE_WEBHOOKS_MANAGE = "workspace:webhooks:manage"
 
     MINI_PROGRAM_CREATE = "workspace:mini-program:create"
     MINI_PROGRAM_READ = "mini-program:mini-program:read"
@@ -82,6 +83,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.WORKSPACE_MASTERS_MANAGE,
             P.WORKSPACE_DEVELOPERS_MANAGE,
             P.WORKSPACE_AUDIT_READ,
+            P.WORKSPACE_WEBHOOKS_MANAGE,
             P.MINI_PROGRAM_CREATE,
             P.MINI_PROGRAM_DELETE,
             P.MINI_PROGRAM_AUDIT_READ,
@@ -93,6 +95,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {
             P.WORKSPACE_DEVELOPERS_MANAGE,
             P.WORKSPACE_AUDIT_READ,
+            P.WORKSPACE_WEBHOOKS_MANAGE,
             P.MINI_PROGRAM_CREATE,
             P.MINI_PROGRAM_AUDIT_READ,
         }

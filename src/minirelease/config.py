@@ -45,6 +45,9 @@ class Settings:
     # sign-ins an email or a client may make within the window before waiting.
     session_lifetimes: SessionLifetimes = field(default_factory=SessionLifetimes)
     sign_in_limits: SignInLimits = field(default_factory=SignInLimits)
+    # Webhook endpoints may be on private, loopback or link-local addresses (and plain
+    # http to loopback): for development and demos only, never on a shared server.
+    webhooks_allow_private: bool = False
 
     @property
     def blob_dir(self) -> Path:
@@ -93,4 +96,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             per_client=int(env.get("MINIRELEASE_SIGN_IN_FAILURES_PER_CLIENT", "20")),
             window=dt.timedelta(minutes=float(env.get("MINIRELEASE_SIGN_IN_WINDOW_MINUTES", "15"))),
         ),
+        webhooks_allow_private=env.get("MINIRELEASE_WEBHOOKS_ALLOW_PRIVATE", "0")
+        in ("1", "true", "yes"),
     )

@@ -101,6 +101,10 @@ def _mp(s: Scenario) -> dict[str, str]:
     return {"mini_program_id": s.mini_program_id}
 
 
+def _hook(s: Scenario) -> dict[str, str]:
+    return {"webhook_id": s.webhook_id}
+
+
 def _version(s: Scenario) -> dict[str, str]:
     return _mp(s) | {"version": s.version}
 
@@ -220,6 +224,22 @@ WORKSPACE_AUDIT = E("GET", "/audit",
 MINI_PROGRAM_AUDIT = E("GET", "/audit", lambda s: Call(
     params={"mini_program_id": s.mini_program_id}), "mini program")
 WHOLE_AUDIT = E("GET", "/audit", lambda s: Call(), "whole log")
+
+CREATE_WEBHOOK = E("POST", "/workspaces/{workspace_id}/webhooks", lambda s: Call(
+    path=_ws(s), json={"url": "https://93.184.216.34/new", "events": ["release.released"]}))
+LIST_WEBHOOKS = E("GET", "/workspaces/{workspace_id}/webhooks", lambda s: Call(path=_ws(s)))
+GET_WEBHOOK = E("GET", "/webhooks/{webhook_id}", lambda s: Call(path=_hook(s)))
+UPDATE_WEBHOOK = E("PATCH", "/webhooks/{webhook_id}", lambda s: Call(
+    path=_hook(s), json={"events": ["*"], "description": "all"}))
+DELETE_WEBHOOK = E("DELETE", "/webhooks/{webhook_id}", lambda s: Call(path=_hook(s)))
+ROTATE_WEBHOOK_SECRET = E("POST", "/webhooks/{webhook_id}/rotate-secret",
+                          lambda s: Call(path=_hook(s)))
+PING_WEBHOOK = E("POST", "/webhooks/{webhook_id}/ping", lambda s: Call(path=_hook(s)))
+LIST_DELIVERIES = E("GET", "/webhooks/{webhook_id}/deliveries", lambda s: Call(path=_hook(s)))
+GET_DELIVERY = E("GET", "/webhooks/{webhook_id}/deliveries/{delivery_id}",
+                 lambda s: Call(path=_hook(s) | {"delivery_id": s.delivery_id}))
+REDELIVER = E("POST", "/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver",
+              lambda s: Call(path=_hook(s) | {"delivery_id": s.delivery_id}))
 
 LIST_COMPAT_PROFILES = E("GET", "/compat/profiles", lambda s: Call())
 PUT_COMPAT_PROFILE = E("PUT", "/compat/profiles/{kind}/{name}", lambda s: Call(

@@ -28,6 +28,7 @@ from minirelease.packages.rules import UploadLimits
 from minirelease.packages.storage import BlobStore
 from minirelease.packages.zipcheck import PackageInfo, inspect_package
 from minirelease.releases.models import Listing, Release
+from minirelease.webhooks.models import Webhook, WebhookDelivery
 from minirelease.workspaces.models import Invitation
 from tests.factories import Actor, Factory
 from tests.miniprograms.images import png
@@ -82,6 +83,8 @@ class Scenario:
     developer_invitation_token: str
     master_invitation_id: str
     partner_key_id: str
+    webhook_id: str
+    delivery_id: str
 
     def user_id(self, caller: str) -> str:
         return self.actors[caller].id
@@ -130,10 +133,11 @@ def build_scenario(factory: Factory) -> Scenario:
     )
     version = _stored_version(factory, mp.id, owner)
     partner_key, _ = factory.partner_key(partner_app, creator=actors[PLATFORM_ADMIN])
+    webhook, delivery = _webhook(workspace.id, owner, now)
     with factory.session_factory() as session:
-        session.add_all([spare_token, developer_invitation, master_invitation, version])
+        session.add_all([spare_token, developer_invitation, master_invitation, version, webhook])
         session.flush()
-        session.add_all(_online(version, partner_app.id, owner, now))
+        session.add_all([*_online(version, partner_app.id, owner, now), delivery])
         session.commit()
     return Scenario(
         actors=actors,
@@ -148,6 +152,8 @@ def build_scenario(factory: Factory) -> Scenario:
         developer_invitation_token=invitation_token,
         master_invitation_id=master_invitation.id,
         partner_key_id=partner_key.id,
+        webhook_id=webhook.id,
+        delivery_id=delivery.id,
     )
 
 
@@ -171,6 +177,36 @@ def _invitation(
         created_at=now,
         expires_at=now + dt.timedelta(days=3),
     )
+
+
+def _webhook(workspace_id: str, owner: Actor, now: dt.datetime) -> tuple[Webhook, WebhookDelivery]:
+    """An endpoint of the workspace (at a public address: no setting needed) and one
+    delivered ping in its log."""
+    webhook = Webhook(
+        id=new_id("whk"),
+        workspace_id=workspace_id,
+        url="https://93.184.216.34/hook",
+        events=["*"],
+        description="",
+        enabled=True,
+        secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        created_by=owner.id,
+        created_at=now,
+        updated_at=now,
+    )
+    delivery = WebhookDelivery(
+        id=new_id("msg"),
+        webhook_id=webhook.id,
+        event_type="webhook.ping",
+        body='{"type":"webhook.ping","timestamp":"2026-12-07T00:00:00Z","data":{}}',
+        status="succeeded",
+        attempts=1,
+        last_status_code=200,
+        created_at=now,
+        updated_at=now,
+        finished_at=now,
+    )
+    return webhook, delivery
 
 
 def _online(version: Version, partner_app_id: str, owner: Actor, now: dt.datetime) -> list[Any]:

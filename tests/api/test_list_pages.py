@@ -71,6 +71,16 @@ LISTS: dict[str, Lister] = {
     "/platform/reviewers": lambda c, s: (PLATFORM_ADMIN, "/platform/reviewers", {}),
     "/audit": lambda c, s: (OWNER, "/audit", {"workspace_id": s.workspace_id}),
     "/compat/profiles": lambda c, s: (OWNER, "/compat/profiles", {}),
+    "/workspaces/{workspace_id}/webhooks": lambda c, s: (
+        OWNER,
+        f"/workspaces/{s.workspace_id}/webhooks",
+        {},
+    ),
+    "/webhooks/{webhook_id}/deliveries": lambda c, s: (
+        OWNER,
+        f"/webhooks/{s.webhook_id}/deliveries",
+        {},
+    ),
 }
 
 

@@ -31,6 +31,7 @@ STABLE_CODES = {
     "removed": 410,
     "method_not_allowed": 405,
     "payload_too_large": 413,
+    "webhook_url_refused": 422,
 }
 # FastAPI answers a body it cannot parse at all with 400; it is still a validation error.
 BAD_REQUEST = 400

@@ -106,6 +106,18 @@ MATRIX = [
 
     row(c.LIST_COMPAT_PROFILES,     401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     row(c.PUT_COMPAT_PROFILE,       401, 401, 403, 403, 403, 403, 403, 403, 200, 403, 403),
+    # Owners and masters manage webhooks; a developer or a platform admin sees the
+    # workspace (403), the others do not (404).
+    row(c.CREATE_WEBHOOK,           401, 401, 404, 201, 201, 403, 403, 404, 403, 404, 404),
+    row(c.LIST_WEBHOOKS,            401, 401, 404, 200, 200, 403, 403, 404, 403, 404, 404),
+    row(c.GET_WEBHOOK,              401, 401, 404, 200, 200, 403, 403, 404, 403, 404, 404),
+    row(c.UPDATE_WEBHOOK,           401, 401, 404, 200, 200, 403, 403, 404, 403, 404, 404),
+    row(c.DELETE_WEBHOOK,           401, 401, 404, 204, 204, 403, 403, 404, 403, 404, 404),
+    row(c.ROTATE_WEBHOOK_SECRET,    401, 401, 404, 200, 200, 403, 403, 404, 403, 404, 404),
+    row(c.PING_WEBHOOK,             401, 401, 404, 202, 202, 403, 403, 404, 403, 404, 404),
+    row(c.LIST_DELIVERIES,          401, 401, 404, 200, 200, 403, 403, 404, 403, 404, 404),
+    row(c.GET_DELIVERY,             401, 401, 404, 200, 200, 403, 403, 404, 403, 404, 404),
+    row(c.REDELIVER,                401, 401, 404, 202, 202, 403, 403, 404, 403, 404, 404),
 ]
 # fmt: on
 

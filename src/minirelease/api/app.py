@@ -40,6 +40,7 @@ from minirelease.rollout.cache import RolloutCache
 from minirelease.rollout.manifest import ManifestCache
 from minirelease.scratch import ScratchDir
 from minirelease.web import install_console
+from minirelease.webhooks.worker import WebhookWorkers
 
 API_PREFIX = "/api/v1"
 
@@ -73,9 +74,10 @@ def create_app(
         signer=signer,
         lab=lab,
     )
+    deliveries = WebhookWorkers(allow_private=settings.webhooks_allow_private)
     pool = WorkerPool(
         session_factory,
-        workers.handlers(),
+        {**workers.handlers(), **deliveries.handlers()},
         threads=settings.job_threads,
         owns=(lab,) if own_lab else (),
     )

@@ -14,6 +14,7 @@ from minirelease.api.routers import (
     releases,
     telemetry,
     versions,
+    webhooks,
     workspaces,
 )
 
@@ -33,5 +34,6 @@ ROUTERS = [
     compat_profiles.router,
     listings.router,
     qrcodes.router,
+    webhooks.router,
     audit.router,
 ]
