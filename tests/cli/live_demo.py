@@ -92,7 +92,6 @@ def demo_server(
             root / "data",
             root / "server.log",
             command=("demo",),
-            env={"MINIRELEASE_WEBHOOKS_ALLOW_PRIVATE": "1"},
         )
         try:
             server.wait_ready(timeout=60)

@@ -44,3 +44,16 @@ def built(demo: DemoServer, version: str, partner_app: str) -> str:
     )
     assert release["build"]["status"] == "succeeded", release
     return str(release["id"])
+
+
+def approved(demo: DemoServer, version: str) -> str:
+    """A release of ``version`` to superapp, built, tested, applied and approved."""
+    release_id = built(demo, version, "superapp")
+    demo.json("compat", "run", release_id, "--wait")
+    demo.json("release", "apply", release_id)
+    demo.json("release", "review", "approve", release_id, "--side", "platform",
+              user="platform-reviewer")  # fmt: skip
+    answer = demo.json("release", "review", "approve", release_id, "--side", "partner",
+                       user="superapp-reviewer")  # fmt: skip
+    assert answer["status"] == "approved", answer
+    return release_id

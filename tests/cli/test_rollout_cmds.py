@@ -8,22 +8,9 @@ import json
 from pathlib import Path
 
 from tests.cli.live_demo import DemoServer, demo_server
-from tests.cli.programs import built, upload
+from tests.cli.programs import approved, upload
 
 __all__ = ["demo_server"]
-
-
-def approved(demo: DemoServer, version: str) -> str:
-    """A release of ``version`` to superapp, built, tested, applied and approved."""
-    release_id = built(demo, version, "superapp")
-    demo.json("compat", "run", release_id, "--wait")
-    demo.json("release", "apply", release_id)
-    demo.json("release", "review", "approve", release_id, "--side", "platform",
-              user="platform-reviewer")  # fmt: skip
-    answer = demo.json("release", "review", "approve", release_id, "--side", "partner",
-                       user="superapp-reviewer")  # fmt: skip
-    assert answer["status"] == "approved", answer
-    return release_id
 
 
 def test_pilot_grayscale_full_then_rollback_and_removal(
