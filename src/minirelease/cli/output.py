@@ -68,6 +68,8 @@ class Output:
             print(text, file=sys.stderr)
 
     def table(self, columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str = "") -> None:
+        if self.json_mode:
+            return
         from rich.table import Table
 
         table = Table(title=title or None, show_lines=False, expand=False)
