@@ -9,17 +9,19 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
-
-import httpx2
+from typing import TYPE_CHECKING, Any
 
 from minirelease.cli.exits import CliError, Exit
 from minirelease.cli.profiles import Profile
 
+if TYPE_CHECKING:
+    # Loaded when a client is made: --help and commands that need no server skip it.
+    import httpx2
+
 API_PREFIX = "/api/v1"
 _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _RETRY_STATUS = 503
-_TIMEOUT = httpx2.Timeout(30.0, connect=5.0)
+_TIMEOUT_SECONDS, _CONNECT_SECONDS = 30.0, 5.0
 
 
 def _attempts() -> int:
@@ -57,7 +59,10 @@ def problem_of(response: httpx2.Response) -> CliError:
 
 class ApiClient:
     def __init__(self, profile: Profile, *, transport: httpx2.BaseTransport | None = None) -> None:
+        import httpx2
+
         self.profile = profile
+        self._transport_error = httpx2.TransportError
         self._http = httpx2.Client(
             base_url=profile.server,
             headers={
@@ -65,7 +70,7 @@ class ApiClient:
                 "Accept": "application/json",
                 "User-Agent": "minirelease-cli",
             },
-            timeout=_TIMEOUT,
+            timeout=httpx2.Timeout(_TIMEOUT_SECONDS, connect=_CONNECT_SECONDS),
             transport=transport,
             follow_redirects=False,
         )
@@ -104,7 +109,7 @@ class ApiClient:
                     content=content,
                     headers=headers,
                 )
-            except httpx2.TransportError as exc:
+            except self._transport_error as exc:
                 if attempt < tries:
                     time.sleep(_backoff(attempt, None))
                     continue
