@@ -34,6 +34,7 @@ class World:
     mini_program_id: str = ""
     partner: str = "wallet"
     grayscale_release_id: str = ""
+    grayscale_release_ids: list[str] = field(default_factory=list)
     review_release_id: str = ""
     users: dict[str, str] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
@@ -183,8 +184,9 @@ def populate(sessions: sessionmaker[Any], programs: int, releases_per_program: i
             )
             if status in ("released", "archived"):
                 online[partner] = release_id
-            if status == "grayscale" and not world.grayscale_release_id:
-                world.grayscale_release_id = release_id
+            if status == "grayscale":
+                world.grayscale_release_ids.append(release_id)
+                world.grayscale_release_id = world.grayscale_release_id or release_id
             if status == "in_review" and not world.review_release_id:
                 world.review_release_id = release_id
         for partner, pid in enumerate(partner_ids):
