@@ -4,11 +4,13 @@ from minirelease.accounts.models import ApiToken, User
 from minirelease.audit import AuditEvent
 from minirelease.compat.models import CompatProfile
 from minirelease.db import Base
+from minirelease.jobs.leases import PeriodicLease
 from minirelease.jobs.models import Job
 from minirelease.miniprograms.models import MiniProgram, Version
 from minirelease.partners.models import PartnerApp, PartnerReviewer
 from minirelease.releases.models import CompatibilityRun, Listing, RampPlan, Release
 from minirelease.rollout.serial import RolloutSerial
+from minirelease.signing_keys.models import SigningKey
 from minirelease.telemetry.models import PartnerAppKey, TelemetryBatch, TelemetryCount
 from minirelease.workspaces.models import DeveloperAssignment, Invitation, Membership, Workspace
 
@@ -27,9 +29,11 @@ __all__ = [
     "PartnerApp",
     "PartnerAppKey",
     "PartnerReviewer",
+    "PeriodicLease",
     "RampPlan",
     "Release",
     "RolloutSerial",
+    "SigningKey",
     "TelemetryBatch",
     "TelemetryCount",
     "User",

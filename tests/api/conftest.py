@@ -15,6 +15,7 @@ from sqlalchemy.orm import sessionmaker
 
 from minirelease.api.app import create_app
 from minirelease.config import Settings
+from minirelease.storage import open_blob_store
 from tests.engines import SHARED_LAB
 
 
@@ -32,5 +33,6 @@ def api_client(
     settings.ensure_dirs()
     shared_app.state.settings = settings
     shared_app.state.session_factory = session_factory
+    shared_app.state.blob_store = open_blob_store(settings)
     with TestClient(shared_app, raise_server_exceptions=True) as client:
         yield client

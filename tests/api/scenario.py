@@ -25,9 +25,9 @@ from minirelease.db import utcnow
 from minirelease.ids import new_id
 from minirelease.miniprograms.models import Version
 from minirelease.packages.rules import UploadLimits
-from minirelease.packages.storage import BlobStore
 from minirelease.packages.zipcheck import PackageInfo, inspect_package
 from minirelease.releases.models import Listing, Release
+from minirelease.storage.local import LocalBlobStore
 from minirelease.webhooks.models import Webhook, WebhookDelivery
 from minirelease.workspaces.models import Invitation
 from tests.factories import Actor, Factory
@@ -240,7 +240,7 @@ def _online(version: Version, partner_app_id: str, owner: Actor, now: dt.datetim
 def _stored_version(factory: Factory, mini_program_id: str, uploader: Actor) -> Version:
     """A version row as an upload leaves it, with its package in the blob store."""
     sha256 = hashlib.sha256(STORED_PACKAGE).hexdigest()
-    blob = BlobStore(factory.settings.blob_dir).path(sha256)
+    blob = LocalBlobStore(factory.settings.blob_dir).path(sha256)
     blob.parent.mkdir(parents=True, exist_ok=True)
     blob.write_bytes(STORED_PACKAGE)
     info = _stored_package_info()

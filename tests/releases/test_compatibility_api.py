@@ -13,7 +13,7 @@ from sqlalchemy.orm import sessionmaker
 
 from minirelease.config import Settings
 from minirelease.jobs import Job
-from minirelease.packages.storage import BlobStore
+from minirelease.storage.local import LocalBlobStore
 from tests.compat.programs import program
 from tests.factories import Factory
 from tests.releases.flow import Scenario, after_test, built, problem, scenario
@@ -230,7 +230,7 @@ def test_a_run_that_fails_to_finish_does_not_allow_apply(
     sha256 = s.ok("GET", f"/releases/{release_id}")["build"]["sha256"]
     started = s.ok("POST", f"/releases/{release_id}/compatibility-runs")
     # The built package vanished and no retry is left: the run fails for good.
-    BlobStore(settings.blob_dir).path(sha256).unlink()
+    LocalBlobStore(settings.blob_dir).path(sha256).unlink()
     with session_factory() as session:
         session.execute(update(Job).where(Job.subject_id == started["id"]).values(max_attempts=1))
         session.commit()

@@ -14,6 +14,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from minirelease.build.signing import verify
+from minirelease.resolver import KeySet, verify_package
 from minirelease.rollout.bucketing import bucket
 from tests.factories import Factory
 from tests.releases.flow import API, Scenario, grayscale, problem, released, scenario
@@ -80,6 +81,7 @@ def test_an_online_answer_and_its_package(client: TestClient, factory: Factory) 
             "sha256": build["sha256"],
             "size": build["size"],
             "signature": build["signature"],
+            "key_id": build["key_id"],
         },
     }
     # Anyone may download it, and gets exactly the bytes announced.
@@ -93,6 +95,9 @@ def test_an_online_answer_and_its_package(client: TestClient, factory: Factory) 
     manifest = zipfile.ZipFile(io.BytesIO(download.content)).read("manifest.json")
     key = client.get(f"{API}/signing-key").json()
     assert verify(key["public_key"], manifest, body["package"]["signature"])
+    assert body["package"]["key_id"] == key["key_id"] == key["keys"][0]["key_id"]
+    package = body["package"]
+    verify_package(KeySet.from_document(key), manifest, package["signature"], package["key_id"])
 
 
 def test_without_a_user_id_everyone_gets_the_online_version(

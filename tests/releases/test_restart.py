@@ -13,8 +13,8 @@ import pytest
 
 from minirelease.jobs import Job, JobStatus
 from minirelease.jobs.workerid import WorkerId
-from minirelease.packages.storage import BlobStore
 from minirelease.releases.models import CompatibilityRun, Release
+from minirelease.storage.local import LocalBlobStore
 from tests.releases.heavy_package import heavy_zip
 from tests.releases.live import ServerProcess, wait_until
 from tests.releases.stack import API, Stack, read
@@ -74,7 +74,7 @@ def test_a_build_killed_mid_way_is_finished_once_by_the_next_server(stack: Stack
     recovered_in = time.monotonic() - started
     assert recovered_in < RECOVERY_TIMEOUT
     assert release["build"]["status"] == "succeeded" and release["build"]["number"] == 1
-    package = BlobStore(stack.data_dir / "blobs").path(release["build"]["sha256"])
+    package = LocalBlobStore(stack.data_dir / "blobs").path(release["build"]["sha256"])
     assert package.stat().st_size == release["build"]["size"]
     assert stack.events(release_id, "release.build_succeeded") == 1
     # The job is marked done in a transaction of its own, just after the outcome's.

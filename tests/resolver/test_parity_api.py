@@ -70,6 +70,7 @@ def _local(resolver: Resolver, app_id: str, user: str | None) -> dict[str, Any] 
             "sha256": decision.package.sha256,
             "size": decision.package.size,
             "signature": decision.package.signature,
+            "key_id": decision.package.key_id,
         },
     }
 

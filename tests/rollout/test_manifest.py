@@ -83,6 +83,7 @@ def _package(release: Release) -> dict[str, Any]:
         "sha256": release.build_sha256,
         "size": release.build_size,
         "signature": release.build_signature,
+        "key_id": release.build_key_id,
         "url": f"{API}/packages/{release.build_sha256}",
     }
 
@@ -230,6 +231,7 @@ def test_the_manifest_resolves_as_the_launch_endpoint_answers(
                     "sha256": decision.package.sha256,
                     "size": decision.package.size,
                     "signature": decision.package.signature,
+                    "key_id": decision.package.key_id,
                 },
             }
             compared.add(decision.channel.value)

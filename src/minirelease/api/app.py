@@ -1,11 +1,11 @@
 """The application factory: settings and a session factory in, an ASGI app out.
 
 The app owns the platform signing key, the in-memory rollout snapshot that launches and
-manifests are answered from, and, unless told not to, the pool of worker threads that
-runs builds and compatibility runs and the periodic deadline check; they start and stop
-with it. The worker pool owns the compatibility lab's processes, where compatibility runs
-run (this process never parses a package's code nor loads the JavaScript engine), unless
-a lab is given to share."""
+manifests are answered from, and, unless told not to (``serve --no-jobs``: then
+``minirelease worker`` processes do it), the pool of worker threads that runs the jobs and
+the periodic work (background.py); they start and stop with it. The worker pool owns the
+compatibility lab's processes, where compatibility runs run (this process never parses a
+package's code nor loads the JavaScript engine), unless a lab is given to share."""
 
 from __future__ import annotations
 
@@ -23,24 +23,26 @@ from minirelease.api import errors
 from minirelease.api.docs import install_docs
 from minirelease.api.launch_bodies import LaunchBodies
 from minirelease.api.openapi import install_openapi
+from minirelease.api.operations import install_operations
 from minirelease.api.query_params import refuse_unknown_query_parameters
 from minirelease.api.routers import ROUTERS
 from minirelease.api.routers.launch import install_launch_route
-from minirelease.build.signing import load_or_create_signing_key
+from minirelease.background import job_handlers, listener, make_lab, periodic_work
 from minirelease.compat.lab import CompatibilityLab
 from minirelease.config import Settings
 from minirelease.db import make_engine, make_session_factory
 from minirelease.jobs import WorkerPool
-from minirelease.jobs.periodic import Periodic
-from minirelease.packages.storage import BlobStore
-from minirelease.releases import ramp_tick
-from minirelease.releases.job_handlers import ReleaseWorkers
-from minirelease.releases.rollout_actions import complete_due_grayscales
+from minirelease.observability.launches import LaunchMetrics
+from minirelease.observability.metrics import process_metrics
+from minirelease.observability.requests import RequestLog
+from minirelease.observability.setup import prepare_metrics
 from minirelease.rollout.cache import RolloutCache
 from minirelease.rollout.manifest import ManifestCache
 from minirelease.scratch import ScratchDir
+from minirelease.signing_keys.startup import claim_signing_key, load_signer
+from minirelease.storage import open_blob_store
+from minirelease.wakeups import JOBS_CHANNEL, ROLLOUT_CHANNEL
 from minirelease.web import install_console
-from minirelease.webhooks.worker import WebhookWorkers
 
 API_PREFIX = "/api/v1"
 
@@ -53,48 +55,35 @@ def create_app(
     lab: CompatibilityLab | None = None,
 ) -> FastAPI:
     settings.ensure_dirs()
+    prepare_metrics(settings)
     if session_factory is None:
         session_factory = make_session_factory(make_engine(settings.database_url))
-    signer = load_or_create_signing_key(settings.data_dir, settings.signing_key_pem)
+    signer = load_signer(settings)
     own_lab = lab is None
     if lab is None:
-        lab = CompatibilityLab(
-            settings.job_threads,
-            settings.lab_limits,
-            timeout_seconds=settings.lab_timeout_seconds,
-            engine_limits=settings.engine_limits,
-            priority=settings.lab_priority,
-        )
+        lab = make_lab(settings, settings.job_threads)
     # Uploads being received and packages being built: this process's own directory,
     # swept of what killed processes left when it is made.
     scratch = ScratchDir(settings.tmp_dir)
-    workers = ReleaseWorkers(
-        store=BlobStore(settings.blob_dir),
+    # Packages and builds: the data directory's blobs/ or the object store of the settings.
+    blob_store = open_blob_store(settings)
+    handlers = job_handlers(
+        settings,
+        store=blob_store,
         scratch=scratch,
         signer=signer,
         lab=lab,
     )
-    deliveries = WebhookWorkers(allow_private=settings.webhooks_allow_private)
     pool = WorkerPool(
         session_factory,
-        {**workers.handlers(), **deliveries.handlers()},
+        handlers,
         threads=settings.job_threads,
+        poll_interval=settings.job_poll_seconds,
         owns=(lab,) if own_lab else (),
     )
+    # Jobs and periodic work here, or (``serve --no-jobs``) in ``minirelease worker``.
     start_pool = settings.run_jobs if run_jobs is None else run_jobs
-    deadlines = Periodic(
-        session_factory,
-        complete_due_grayscales,
-        interval=settings.deadline_check_seconds,
-        name="grayscale-deadlines",
-    )
-    # Ramp plans and their health gates: a failing gate halts within one interval.
-    ramps = Periodic(
-        session_factory,
-        ramp_tick.tick,
-        interval=settings.ramp_check_seconds,
-        name="ramp-plans",
-    )
+    periodic = periodic_work(settings, session_factory) if start_pool else []
 
     # Launches and manifests are answered from memory; the source is read when the cache
     # starts, since the API suites point one app at each test's session factory.
@@ -105,17 +94,27 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await anyio.to_thread.run_sync(lambda: scratch.path)
+        # A process whose key is not the platform's active signing key refuses to start.
+        await anyio.to_thread.run_sync(claim_signing_key, app.state.session_factory, signer)
         await anyio.to_thread.run_sync(rollout.start)
+        # PostgreSQL: other processes' commits wake the rollout cache (and the workers).
+        wakeups = listener(app.state.session_factory)
+        if wakeups is not None:
+            wakeups.on(ROLLOUT_CHANNEL, rollout.wake)
+            if start_pool:
+                wakeups.on(JOBS_CHANNEL, pool.notify)
+            wakeups.start()
         if start_pool:
             pool.start()
-            deadlines.start()
-            ramps.start()
+        for task in periodic:
+            task.start()
         try:
             yield
         finally:
-            if start_pool:
-                await anyio.to_thread.run_sync(ramps.stop)
-                await anyio.to_thread.run_sync(deadlines.stop)
+            for task in periodic:
+                await anyio.to_thread.run_sync(task.stop)
+            if wakeups is not None:
+                await anyio.to_thread.run_sync(wakeups.stop)
             # Also when jobs ran only through run_pending: it closes the lab's processes.
             await anyio.to_thread.run_sync(pool.stop)
             await anyio.to_thread.run_sync(rollout.stop)
@@ -136,10 +135,12 @@ def create_app(
     app.state.signer = signer
     app.state.jobs = pool
     app.state.scratch = scratch
+    app.state.blob_store = blob_store
     app.state.jobs_running = start_pool
     app.state.rollout = rollout
     app.state.manifests = ManifestCache()
     app.state.launch_bodies = LaunchBodies()
+    app.state.launch_metrics = LaunchMetrics(process_metrics())
     app.state.base_urls = {}
     errors.install(app)
 
@@ -149,6 +150,12 @@ def create_app(
     async def healthz() -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
+    # /readyz (readiness) and /metrics; a log line and an X-Request-ID for every request,
+    # except the high-rate runtime paths, which are logged only when they fail.
+    install_operations(app)
+    app.add_middleware(
+        RequestLog, quiet_prefixes=(f"{API_PREFIX}/launch/", "/healthz", "/readyz", "/metrics")
+    )
     install_launch_route(app, API_PREFIX)
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(refuse_unknown_query_parameters)])
     for router in ROUTERS:

@@ -35,6 +35,7 @@ STATUS_BY_CODE = {
     "payload_too_large": 413,
     "internal_error": 500,
     "unavailable": 503,
+    "not_ready": 503,
 }
 
 TITLES = {
@@ -53,6 +54,7 @@ TITLES = {
     "payload_too_large": "Payload too large",
     "internal_error": "Internal error",
     "unavailable": "Temporarily unavailable",
+    "not_ready": "Not ready",
 }
 
 

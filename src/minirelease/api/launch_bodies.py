@@ -59,6 +59,12 @@ def encode(partner_app: str, app_id: str, decision: Decision, url: str) -> bytes
         "version": pkg.version,
         "channel": decision.channel.value,
         "release_id": pkg.release_id,
-        "package": {"url": url, "sha256": pkg.sha256, "size": pkg.size, "signature": pkg.signature},
+        "package": {
+            "url": url,
+            "sha256": pkg.sha256,
+            "size": pkg.size,
+            "signature": pkg.signature,
+            "key_id": pkg.key_id or None,
+        },
     }
     return json.dumps(answer, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()

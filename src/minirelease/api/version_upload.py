@@ -7,7 +7,6 @@ The staged file is removed however it ends."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
@@ -20,7 +19,7 @@ from minirelease.miniprograms import versions as service
 from minirelease.miniprograms.models import Version
 from minirelease.packages.receive import ReceivedUpload, receive_upload
 from minirelease.packages.rules import UploadLimits
-from minirelease.packages.storage import BlobStore
+from minirelease.storage import BlobStore
 from minirelease.uow import UnitOfWork
 
 
@@ -57,7 +56,13 @@ async def accept_version_upload(
         if check is not None:
             check(upload)
         return await run_in_threadpool(
-            _record_upload, uow, principal, mini_program_id, upload, limits, settings.blob_dir
+            _record_upload,
+            uow,
+            principal,
+            mini_program_id,
+            upload,
+            limits,
+            request.app.state.blob_store,
         )
     finally:
         upload.discard()
@@ -69,7 +74,7 @@ def _record_upload(
     mini_program_id: str,
     upload: ReceivedUpload,
     limits: UploadLimits,
-    blob_dir: Path,
+    store: BlobStore,
 ) -> Version:
     version = service.upload_version(
         uow.session,
@@ -77,7 +82,7 @@ def _record_upload(
         mini_program_id=mini_program_id,
         upload=upload,
         limits=limits,
-        store=BlobStore(blob_dir),
+        store=store,
         on_rollback=uow.on_rollback,
     )
     uow.commit()

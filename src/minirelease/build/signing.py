@@ -1,11 +1,15 @@
 """The platform's Ed25519 signing key (design §4): packages' manifests are signed with it and
 partner apps verify with the public key served at ``GET /signing-key``.
 
-The key is either configured (``MINIRELEASE_SIGNING_KEY``, a PEM PKCS#8 private key) or kept
-in the data directory, created on first start. Creation is safe against several processes
-starting at once: each writes a complete candidate to a private temporary file and hard-links
-it into place; ``link`` never replaces an existing file, so exactly one candidate wins and the
-others load it. Readers therefore never see a half-written key."""
+The key is either configured (``MINIRELEASE_SIGNING_KEY``, a PEM PKCS#8 private key, or
+``MINIRELEASE_SIGNING_KEY_FILE``, the path of one: what production uses, so that every process
+has the same key) or kept in the data directory, created on first start (the embedded
+default). Which key is in use is recorded in the database (``minirelease.signing_keys``).
+
+Creation is safe against several processes starting at once: each writes a complete
+candidate to a private temporary file and hard-links it into place; ``link`` never replaces
+an existing file, so exactly one candidate wins and the others load it. Readers therefore
+never see a half-written key."""
 
 from __future__ import annotations
 
@@ -32,6 +36,8 @@ KEY_FILE_NAME: Final = "signing_key.pem"
 class SigningKeyError(Exception):
     """The configured or stored key cannot be used; the server must not start with it."""
 
+    code = "signing_key_invalid"
+
 
 class Signer:
     def __init__(self, private_key: Ed25519PrivateKey) -> None:
@@ -44,16 +50,22 @@ class Signer:
         return base64.b64encode(self._private_key.sign(data)).decode("ascii")
 
     def public_key_pem(self) -> str:
-        return (
-            self._private_key.public_key()
-            .public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-            .decode("ascii")
-        )
+        return public_key_pem(self._public_raw)
+
+    def public_key_raw(self) -> bytes:
+        return self._public_raw
 
     def public_key_raw_b64(self) -> str:
         return base64.b64encode(self._public_raw).decode("ascii")
+
+
+def public_key_pem(public_key_raw: bytes) -> str:
+    """The SubjectPublicKeyInfo PEM of a raw Ed25519 public key."""
+    return (
+        Ed25519PublicKey.from_public_bytes(public_key_raw)
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode("ascii")
+    )
 
 
 def verify(public_key_raw_b64: str, data: bytes, signature_b64: str) -> bool:
@@ -69,17 +81,48 @@ def verify(public_key_raw_b64: str, data: bytes, signature_b64: str) -> bool:
     return True
 
 
-def load_or_create_signing_key(data_dir: Path, configured_pem: str | None = None) -> Signer:
-    """The configured key when ``configured_pem`` is given (an empty value counts as unset),
-    else ``data_dir/signing_key.pem``, created on first call. Raises ``SigningKeyError``."""
-    if configured_pem is not None and configured_pem.strip():
+def load_or_create_signing_key(
+    data_dir: Path, configured_pem: str | None = None, configured_file: Path | None = None
+) -> Signer:
+    """The configured key: ``configured_pem`` (an empty value counts as unset) or the PEM file
+    at ``configured_file``, never both; else ``data_dir/signing_key.pem``, created on first
+    call. Raises ``SigningKeyError``."""
+    pem_given = configured_pem is not None and bool(configured_pem.strip())
+    if pem_given and configured_file is not None:
+        raise SigningKeyError(
+            "both MINIRELEASE_SIGNING_KEY and MINIRELEASE_SIGNING_KEY_FILE are set; set one"
+        )
+    if pem_given:
+        assert configured_pem is not None
         return Signer(_parse_pem(configured_pem.encode("utf-8"), "MINIRELEASE_SIGNING_KEY"))
+    if configured_file is not None:
+        try:
+            return Signer(_read_key_file(configured_file))
+        except OSError as exc:
+            raise SigningKeyError(
+                f"signing key file {configured_file} (MINIRELEASE_SIGNING_KEY_FILE) cannot be "
+                f"read: {exc.strerror or exc}"
+            ) from exc
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / KEY_FILE_NAME
     try:
         return Signer(_read_key_file(path))
     except FileNotFoundError:
         return Signer(_create_key_file(path))
+
+
+def public_key_from_pem(pem: bytes, source: str) -> bytes:
+    """The raw 32 bytes of the Ed25519 public key in ``pem``: a private key (PKCS#8, its
+    public half is taken) or a public key (SubjectPublicKeyInfo). Raises ``SigningKeyError``."""
+    if b"PUBLIC KEY-----" in pem:
+        try:
+            public = serialization.load_pem_public_key(pem)
+        except (ValueError, UnsupportedAlgorithm) as exc:
+            raise SigningKeyError(f"public key from {source} cannot be read") from exc
+        if not isinstance(public, Ed25519PublicKey):
+            raise SigningKeyError(f"public key from {source} is not an Ed25519 key")
+        return public.public_bytes_raw()
+    return _parse_pem(pem, source).public_key().public_bytes_raw()
 
 
 def _create_key_file(path: Path) -> Ed25519PrivateKey:

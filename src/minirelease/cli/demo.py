@@ -28,10 +28,10 @@ from minirelease.miniprograms import versions
 from minirelease.miniprograms.models import MiniProgram
 from minirelease.packages.receive import receive_file
 from minirelease.packages.rules import UploadLimits
-from minirelease.packages.storage import BlobStore
 from minirelease.partners import service as partners
 from minirelease.partners.defaults import shipped_profile
 from minirelease.scratch import ScratchDir
+from minirelease.storage import open_blob_store
 from minirelease.uow import UnitOfWork
 from minirelease.workspaces import invitations
 from minirelease.workspaces import service as workspaces
@@ -84,7 +84,7 @@ def run_demo(host: str, port: int, *, serve: bool) -> None:
     base = f"http://{host}:{port}"
     print(render_welcome(people, base, settings.data_dir), flush=True)
     if serve:
-        run_server(settings, host, port)
+        run_server(settings, host, port, default_log_format="text")
 
 
 def _principal(session: Session, user: User) -> Principal:
@@ -194,7 +194,7 @@ def _upload(
                 mini_program_id=mini_program_id,
                 upload=upload,
                 limits=UploadLimits(max_upload_bytes=settings.max_upload_bytes),
-                store=BlobStore(settings.blob_dir),
+                store=open_blob_store(settings),
                 on_rollback=uow.on_rollback,
             )
         finally:

@@ -15,6 +15,7 @@ import typer
 from minirelease.cli import (
     account_cmds,
     compat_cmds,
+    keys_cmds,
     program_cmds,
     qr_cmd,
     release_cmds,
@@ -32,6 +33,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 server_cmds.register(app)
+keys_cmds.register(app)
 account_cmds.register(app)
 for _module in (program_cmds, upload_cmd, qr_cmd):
     _module.register(app)

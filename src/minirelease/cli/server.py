@@ -1,6 +1,9 @@
-"""``minirelease serve`` and ``minirelease db upgrade``."""
+"""``minirelease serve``, ``minirelease worker`` and ``minirelease db upgrade``."""
 
 from __future__ import annotations
+
+import dataclasses
+from typing import Any
 
 from minirelease import migrate, scratch
 from minirelease.config import Settings, load_settings
@@ -13,18 +16,54 @@ def prepare(settings: Settings) -> None:
     migrate.upgrade(settings.database_url)
 
 
-def run_server(settings: Settings, host: str, port: int) -> None:
+def run_server(
+    settings: Settings, host: str, port: int, *, default_log_format: str = "json"
+) -> None:
     import uvicorn
 
+    from minirelease.observability.setup import prepare_process
+
+    prepare_process(settings, default_log_format)
+    # uvicorn's lines go through our log handler; its access log (whole query strings,
+    # secrets included) is replaced by the app's request log.
+    app = _app_with_its_signing_key(settings)
+    uvicorn.run(app, host=host, port=port, log_level="info", log_config=None, access_log=False)
+
+
+def _app_with_its_signing_key(settings: Settings) -> Any:
+    """The app, once its signing key is known to be the platform's active one: a refusal is
+    one line and exit code 1 (the app's startup checks again, for other ways to run it)."""
     from minirelease.api.app import create_app
+    from minirelease.build.signing import SigningKeyError
+    from minirelease.signing_keys.startup import claim_signing_key
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    try:
+        app = create_app(settings)
+        claim_signing_key(app.state.session_factory, app.state.signer)
+    except SigningKeyError as refusal:
+        raise SystemExit(f"error: {refusal} [{refusal.code}]") from None
+    return app
 
 
-def serve(host: str, port: int) -> None:
+def serve(host: str, port: int, *, no_jobs: bool = False) -> None:
     settings = load_settings()
+    if no_jobs:  # the API only: ``minirelease worker`` processes run the jobs
+        settings = dataclasses.replace(settings, run_jobs=False)
+    from minirelease.observability.setup import prepare_process
+
+    prepare_process(settings, "json")  # before the migrations, which log too
     prepare(settings)
     run_server(settings, host, port)
+
+
+def worker(concurrency: int | None) -> None:
+    from minirelease import worker as worker_process
+    from minirelease.observability.setup import prepare_process
+
+    settings = load_settings()
+    prepare_process(settings, "json")
+    prepare(settings)
+    worker_process.run(settings, concurrency or settings.job_threads)
 
 
 def upgrade() -> None:

@@ -30,11 +30,38 @@ def _domain_errors() -> Iterator[None]:
         raise typer.Exit(int(Exit.FAILED)) from None
 
 
-def serve(host: HostOpt = "127.0.0.1", port: PortOpt = 8000) -> None:
-    """Run the API server and the web console (migrates the database first)."""
+NoJobsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-jobs",
+        help="Serve the API only (as MINIRELEASE_RUN_JOBS=0): `minirelease worker` runs the jobs.",
+    ),
+]
+ConcurrencyOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--concurrency",
+        min=1,
+        help="Jobs run at once (threads); default MINIRELEASE_JOB_THREADS.",
+    ),
+]
+
+
+def serve(host: HostOpt = "127.0.0.1", port: PortOpt = 8000, no_jobs: NoJobsOpt = False) -> None:
+    """Run the API server and the web console (migrates the database first); unless
+    --no-jobs, it also runs the jobs and the periodic work."""
     from minirelease.cli import server
 
-    server.serve(host, port)
+    server.serve(host, port, no_jobs=no_jobs)
+
+
+def worker(concurrency: ConcurrencyOpt = None) -> None:
+    """Run builds, compatibility runs, webhook deliveries and the periodic work until
+    SIGTERM (migrates the database first); serves nothing."""
+    from minirelease.cli import server
+
+    with _domain_errors():
+        server.worker(concurrency)
 
 
 def demo(
@@ -92,6 +119,7 @@ def set_password(email: str, password_stdin: PasswordStdin = False) -> None:
 
 def register(app: typer.Typer) -> None:
     app.command()(serve)
+    app.command()(worker)
     app.command()(demo)
     db = typer.Typer(help="Database commands.", no_args_is_help=True)
     db.command("upgrade")(db_upgrade)

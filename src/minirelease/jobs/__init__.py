@@ -1,8 +1,8 @@
-"""Durable background jobs: builds and compatibility runs.
+"""Durable background jobs: builds, compatibility runs, webhook deliveries.
 
-Services call ``enqueue`` inside their unit of work; the API process runs a
-``WorkerPool`` (started and stopped with the app) that executes the jobs on threads,
-retries failures with backoff and picks up the work of workers that died."""
+Services call ``enqueue`` inside their unit of work; a ``WorkerPool`` (in the API process,
+started and stopped with the app, or in ``minirelease worker`` processes) executes the jobs
+on threads, retries failures with backoff and picks up the work of workers that died."""
 
 from minirelease.jobs.models import Job, JobStatus
 from minirelease.jobs.queue import (
@@ -15,7 +15,13 @@ from minirelease.jobs.queue import (
     Reconciled,
     enqueue,
 )
-from minirelease.jobs.runner import JobContext, JobHandler, PermanentJobError, WorkerPool
+from minirelease.jobs.runner import (
+    JobContext,
+    JobHandler,
+    PermanentJobError,
+    StopReport,
+    WorkerPool,
+)
 from minirelease.jobs.sqlqueue import SqlJobQueue
 
 __all__ = [
@@ -32,6 +38,7 @@ __all__ = [
     "PermanentJobError",
     "Reconciled",
     "SqlJobQueue",
+    "StopReport",
     "WorkerPool",
     "enqueue",
 ]

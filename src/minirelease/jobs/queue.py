@@ -3,7 +3,9 @@
 ``enqueue`` only adds a row to the caller's session: the job commits together with the
 state change that asks for it, or not at all, and no worker sees it before that commit
 (design §3: side effects only after commit). Wake a pool after the commit with
-``uow.after_commit(pool.notify)``; without it, the job waits for the next poll.
+``uow.after_commit(pool.notify)``; without it, the job waits for the next poll. On
+PostgreSQL the enqueue also sends a ``NOTIFY`` in the same transaction, which wakes the
+workers of every process listening (wakeups.py) once it commits.
 
 ``JobQueue`` is the small surface a runner needs. Every call after ``claim`` names the
 worker that claimed the job and does nothing (returns False / ``LOST``) once the job is
@@ -22,6 +24,7 @@ from sqlalchemy.orm import Session
 from minirelease.db import utcnow
 from minirelease.ids import new_id
 from minirelease.jobs.models import Job, JobStatus
+from minirelease.wakeups import JOBS_CHANNEL, notify
 
 # Returns aware UTC datetimes; injected so tests can move time.
 Clock = Callable[[], dt.datetime]
@@ -63,6 +66,7 @@ def enqueue(
         created_at=now,
     )
     session.add(job)
+    notify(session, JOBS_CHANNEL)
     return job
 
 

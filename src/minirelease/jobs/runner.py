@@ -93,6 +93,14 @@ class Closeable(Protocol):
     def close(self) -> None: ...
 
 
+@dataclass(frozen=True)
+class StopReport:
+    """What ``stop`` did with the jobs that were running when it was called."""
+
+    finished: tuple[str, ...] = ()  # ended (succeeded or failed) within the time allowed
+    released: tuple[str, ...] = ()  # handed back to the queue unfinished
+
+
 class WorkerPool:
     def __init__(
         self,
@@ -159,31 +167,55 @@ class WorkerPool:
         )
         self._housekeeper.start()
 
-    def stop(self, timeout: float = 30.0) -> None:
+    def stop(self, timeout: float = 30.0) -> StopReport:
         """Let workers finish their current jobs; after ``timeout`` seconds give the
         unfinished ones back to the queue (their threads are abandoned: handlers are
         idempotent, and an abandoned thread's outcome is no longer recorded). What the
         pool owns is closed then, also when it never started (``run_pending`` used it)."""
+        report = StopReport()
         if self._started and not self._stopping.is_set():
-            self._stop_workers(timeout)
+            report = self._stop_workers(timeout)
         for resource in self._owned:
             resource.close()
+        return report
 
-    def _stop_workers(self, timeout: float) -> None:
+    def _stop_workers(self, timeout: float) -> StopReport:
         self._stopping.set()
         self.notify()
+        with self._active_lock:
+            running = list(self._active)
+        if running:
+            logger.info(
+                "stopping: waiting up to %g s for %d running job(s) to finish: %s",
+                timeout,
+                len(running),
+                ", ".join(running),
+            )
         deadline = time.monotonic() + timeout
         for worker in self._workers:
             worker.join(max(0.0, deadline - time.monotonic()))
         with self._active_lock:
             unfinished = list(self._active.values())
-        for ctx in unfinished:
-            self._give_back(ctx.job.id, ctx.worker_id)
+        released = tuple(
+            ctx.job.id for ctx in unfinished if self._give_back(ctx.job.id, ctx.worker_id)
+        )
+        left = {ctx.job.id for ctx in unfinished}
+        report = StopReport(
+            finished=tuple(job_id for job_id in running if job_id not in left), released=released
+        )
+        if running or released:
+            logger.info(
+                "stopped: %d job(s) finished, %d handed back to the queue%s",
+                len(report.finished),
+                len(report.released),
+                f" ({', '.join(report.released)})" if report.released else "",
+            )
         self._housekeeper_stop.set()
         if self._housekeeper is not None:
             self._housekeeper.join()
         with _live_lock:
             _live_incarnations.discard(self._incarnation)
+        return report
 
     def run_pending(self, limit: int = 100) -> int:
         """Run due jobs one after another in the calling thread, without starting the pool:
@@ -226,12 +258,14 @@ class WorkerPool:
         if result.requeued:
             self.notify()
 
-    def _give_back(self, job_id: str, worker_id: str) -> None:
+    def _give_back(self, job_id: str, worker_id: str) -> bool:
         try:
             if self.queue.release(job_id, worker_id=worker_id):
                 logger.warning("released unfinished job %s on shutdown", job_id)
+                return True
         except Exception:
             logger.exception("could not release job %s; its lease will run out", job_id)
+        return False
 
     def _is_orphaned(self, claimed_by: str) -> bool:
         with _live_lock:

@@ -26,6 +26,7 @@ from minirelease.jobs.queue import (
     Reconciled,
 )
 from minirelease.uow import UnitOfWork
+from minirelease.wakeups import JOBS_CHANNEL, notify
 
 DEFAULT_LEASE = dt.timedelta(seconds=30)
 # Error texts are summaries ("KeyError: 'x'"); the traceback goes to the log.
@@ -141,6 +142,7 @@ class SqlJobQueue:
             job.lease_expires_at = None
             job.attempts -= 1  # interrupted by a shutdown, not failed
             job.run_after = self.clock()
+            notify(uow.session, JOBS_CHANNEL)  # another process's workers take it now
             uow.commit()
         return True
 
@@ -153,6 +155,8 @@ class SqlJobQueue:
             result = reconciler.reconcile(
                 uow.session, now=self.clock(), hooks=hooks, is_orphaned=is_orphaned
             )
+            if result.requeued:
+                notify(uow.session, JOBS_CHANNEL)
             uow.commit()
         return result
 

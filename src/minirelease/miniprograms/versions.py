@@ -20,9 +20,9 @@ from minirelease.miniprograms.lookup import load_mini_program
 from minirelease.miniprograms.models import Version
 from minirelease.packages.receive import ReceivedUpload, invalid_field
 from minirelease.packages.rules import UploadLimits
-from minirelease.packages.storage import BlobStore
 from minirelease.packages.zipcheck import inspect_package
 from minirelease.pagination import Page, PageRequest, descending, paginate
+from minirelease.storage import BlobStore
 
 # Semantic Versioning 2.0.0, the regular expression semver.org recommends (ASCII digits).
 SEMVER = re.compile(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,6 @@ from minirelease.db import RawJSON, utcnow
 from minirelease.errors import PackageInvalid
 from minirelease.jobs import Job, JobContext, JobHandler
 from minirelease.miniprograms.models import MiniProgram, Version
-from minirelease.packages.storage import BlobStore
 from minirelease.partners.models import PartnerApp
 from minirelease.partners.profile import validate_package_limits
 from minirelease.releases.compat_progress import ProgressWriter
@@ -33,6 +33,7 @@ from minirelease.releases.service import BUILD_JOB
 from minirelease.releases.state import Action, Status
 from minirelease.releases.transitions import transition
 from minirelease.scratch import ScratchDir
+from minirelease.storage import BlobStore
 from minirelease.uow import UnitOfWork
 
 BUILDER = "system:builder"
@@ -63,7 +64,7 @@ class ReleaseWorkers:
             version = uow.session.get(Version, release.version_id)
             partner = uow.session.get(PartnerApp, release.partner_app_id)
             assert version is not None and partner is not None
-            source = self.store.path(version.package_sha256)
+            source_sha256 = version.package_sha256
             config = BuildConfiguration.from_dict(release.configuration)
             roots = [sub["root"] for sub in version.app_json.get("subPackages", [])]
             limits = validate_package_limits(partner.package_limits)
@@ -73,9 +74,10 @@ class ReleaseWorkers:
         os.close(fd)
         out = Path(name)
         try:
-            result = build_package(
-                source, out, config, signer=self.signer, subpackage_roots=roots, limits=limits
-            )
+            with self.store.local_file(source_sha256, self.scratch.path) as source:
+                result = build_package(
+                    source, out, config, signer=self.signer, subpackage_roots=roots, limits=limits
+                )
         except PackageInvalid as refused:
             out.unlink(missing_ok=True)
             self._record_build(ctx.session_factory, ctx.subject_id, build_number, failure=refused)
@@ -135,11 +137,14 @@ class ReleaseWorkers:
             version = uow.session.get(Version, release.version_id)
             assert partner is not None and mp is not None and version is not None
             assert release.build_sha256
-            lab_run = LabRun(
+            build_sha256, source_sha256 = release.build_sha256, version.package_sha256
+            previous = self._previous_report(uow.session, run)
+            # The lab reads the packages by their paths: they are local files once
+            # the store made them so, below.
+            lab_run = partial(
+                LabRun,
                 run_id=run.id,
-                package_path=self.store.path(release.build_sha256),
-                source_path=self.store.path(version.package_sha256),
-                package_sha256=release.build_sha256,
+                package_sha256=build_sha256,
                 partner_app=partner.code,
                 profile=partner.capability_profile,
                 limits=validate_package_limits(partner.package_limits),
@@ -147,17 +152,24 @@ class ReleaseWorkers:
                 out_dir=self.scratch.path,
                 server_domains=list(mp.server_domains),
                 h5_domains=list(mp.h5_domains),
-                previous_report_path=self._previous_report(uow.session, run),
+                previous_report_path=previous,
             )
             run.status = "running"
             run.cells_done = 0
             uow.commit()
         # In the lab's processes: this one only waits, and records the cells done.
         try:
-            result = self.lab.run(lab_run, progress=ProgressWriter(ctx.session_factory, run.id))
+            with (
+                self.store.local_file(build_sha256, self.scratch.path) as package_path,
+                self.store.local_file(source_sha256, self.scratch.path) as source_path,
+            ):
+                result = self.lab.run(
+                    lab_run(package_path=package_path, source_path=source_path),
+                    progress=ProgressWriter(ctx.session_factory, run.id),
+                )
         finally:
-            if lab_run.previous_report_path is not None:
-                lab_run.previous_report_path.unlink(missing_ok=True)
+            if previous is not None:
+                previous.unlink(missing_ok=True)
         with UnitOfWork(ctx.session_factory) as uow:
             found = _current_run(uow.session, ctx.subject_id, lock=True)
             if found is None:

@@ -29,6 +29,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from minirelease.errors import DomainError
 from minirelease.miniprograms.models import MiniProgram
+from minirelease.observability.metrics import process_metrics
 from minirelease.partners.models import PartnerApp
 from minirelease.releases import ramp
 from minirelease.releases.health import Verdict, evaluate
@@ -148,6 +149,8 @@ def _evaluate(
     now: dt.datetime,
 ) -> RampMove | None:
     gate = evaluate(session, release, plan, now) if plan.gate is not None else None
+    if gate is not None:
+        process_metrics().gate_evaluations.labels(gate.verdict.value).inc()
     if gate is not None and gate.verdict == Verdict.FAILING:
         return _halt(session, release, plan, context, gate.to_dict(), now)
     held = plan.hold_until is not None and now >= plan.hold_until

@@ -6,13 +6,15 @@ its modules import one another relatively, so it can be vendored on its own: cop
 folder into your code base under any package name. Usage::
 
     import urllib.request
-    from minirelease.resolver import NotReleased, Removed, Resolver
+    from minirelease.resolver import KeyRing, NotReleased, Removed, Resolver
 
     BASE = "https://release.example.com"
-    KEY = "...public_key of GET /api/v1/signing-key, fetched once and pinned..."
+    # The published keys, chosen by the key id each signature names; fetched again (once)
+    # when a manifest names a key not yet known, after the platform rotated its key.
+    KEYS = KeyRing(lambda: urllib.request.urlopen(f"{BASE}/api/v1/signing-key").read())
 
     body = urllib.request.urlopen(f"{BASE}/api/v1/partner-apps/wallet/manifest").read()
-    resolver = Resolver.from_envelope(body, KEY, partner_app="wallet", base_url=BASE)
+    resolver = Resolver.from_envelope(body, KEYS, partner_app="wallet", base_url=BASE)
 
     try:
         decision = resolver.resolve("2021000000000001", user_id)
@@ -22,14 +24,18 @@ folder into your code base under any package name. Usage::
         decision.channel          # Channel.ONLINE | GRAYSCALE | PILOT
         decision.version, decision.release_id
         decision.package.url, decision.package.sha256, decision.package.size
+        # Downloaded, the package's manifest.json is checked with the key that signed it:
+        verify_package(KEYS, manifest_json, decision.package.signature, decision.package.key_id)
 
     # Later, with If-None-Match for the ETag; refuse anything older than what is in use:
-    resolver = Resolver.from_envelope(newer, KEY, partner_app="wallet", base_url=BASE,
+    resolver = Resolver.from_envelope(newer, KEYS, partner_app="wallet", base_url=BASE,
                                       min_serial=resolver.serial)
 
-A manifest that fails verification raises ``SignatureInvalid`` (wrong key, changed
-content) or ``ManifestInvalid`` (malformed, another partner app, ``StaleManifest``): keep
-the resolver you have. ``resolve_many(app_id, user_ids)`` decides a batch."""
+A single pinned key (``public_key`` of ``/signing-key``) still works in place of ``KEYS``,
+until the platform rotates its key. A manifest that fails verification raises
+``SignatureInvalid`` (an unknown or retired key, changed content) or ``ManifestInvalid``
+(malformed, another partner app, ``StaleManifest``): keep the resolver you have.
+``resolve_many(app_id, user_ids)`` decides a batch."""
 
 from __future__ import annotations
 
@@ -44,6 +50,7 @@ from .errors import (
     SignatureInvalid,
     StaleManifest,
 )
+from .keys import KeyRing, KeySet, KeySource, verify_package
 from .local import Resolver
 from .manifest import Manifest, load_manifest
 from .signature import key_id, load_public_key
@@ -53,6 +60,9 @@ __all__ = [
     "Channel",
     "Decision",
     "KeyInvalid",
+    "KeyRing",
+    "KeySet",
+    "KeySource",
     "Manifest",
     "ManifestInvalid",
     "NotReleased",
@@ -68,4 +78,5 @@ __all__ = [
     "key_id",
     "load_manifest",
     "load_public_key",
+    "verify_package",
 ]

@@ -43,6 +43,7 @@ class Package:
     sha256: str
     size: int
     signature: str  # the build's Ed25519 signature of the package's manifest.json
+    key_id: str | None = None  # the key that made it (None from a server before key ids)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from .decide import (
     decide,
 )
 from .errors import NotReleased
+from .keys import KeySource
 from .manifest import Manifest, ManifestEntry, ManifestPackage, load_manifest
 from .signature import PublicKeyLike
 
@@ -36,7 +37,7 @@ class Resolver:
     def from_envelope(
         cls,
         body: bytes | str,
-        public_key: PublicKeyLike,
+        public_key: PublicKeyLike | KeySource,
         *,
         partner_app: str | None = None,
         min_serial: int | None = None,
@@ -80,7 +81,11 @@ def _compile(entry: ManifestEntry, base_url: str | None) -> AppRollout[Decision]
             release_id=package.release_id,
             version=package.version,
             package=Package(
-                url=url, sha256=package.sha256, size=package.size, signature=package.signature
+                url=url,
+                sha256=package.sha256,
+                size=package.size,
+                signature=package.signature,
+                key_id=package.key_id,
             ),
         )
 

@@ -6,7 +6,7 @@
            "candidate": null | P + {"state": "pilot" | "grayscale", "basis_points": 0..10000,
                                     "halted": bool, "tester_salt": str,
                                     "testers": [hex sha256(utf8(tester_salt + ":" + user_id))]}}}}
-    P = {"release_id", "version", "sha256", "size", "signature", "url"}
+    P = {"release_id", "version", "sha256", "size", "signature", "url", "key_id"?}
 
 Unknown fields are ignored (they are signed, so harmless); a manifest of another format
 is refused, so a client never misreads a shape it does not know."""
@@ -20,6 +20,7 @@ from typing import Any, Final
 
 from .bucketing import BUCKETS
 from .errors import ManifestInvalid, StaleManifest
+from .keys import KeySource
 from .signature import (
     PublicKeyLike,
     load_public_key,
@@ -40,6 +41,7 @@ class ManifestPackage:
     size: int
     signature: str
     url: str  # a path on the server, e.g. /api/v1/packages/<sha256>
+    key_id: str | None = None  # the key that signed the package (absent before key ids)
 
 
 @dataclass(frozen=True)
@@ -68,20 +70,30 @@ class Manifest:
 
 def load_manifest(
     body: bytes | str,
-    public_key: PublicKeyLike,
+    public_key: PublicKeyLike | KeySource,
     *,
     partner_app: str | None = None,
     min_serial: int | None = None,
 ) -> Manifest:
     """The manifest in ``body`` (the envelope as served), once its signature checks out.
 
+    ``public_key``: the one pinned key (any form of ``load_public_key``), or a ``KeySet`` /
+    ``KeyRing`` of the published keys, of which the envelope's ``key_id`` picks one.
+
     ``partner_app``: refuse another partner app's manifest (all are signed by the same
     key). ``min_serial``: refuse a manifest older than one already accepted (pass the
     serial of the one in use; the same serial is accepted again).
 
     Raises ``KeyInvalid``, ``ManifestInvalid``, ``SignatureInvalid``, ``StaleManifest``."""
-    key = load_public_key(public_key)
-    data = verify_envelope(parse_envelope(body), key)
+    if isinstance(public_key, KeySource):
+        envelope = parse_envelope(body)
+        claimed = envelope.get("key_id")
+        if not isinstance(claimed, str):
+            raise ManifestInvalid("envelope field 'key_id' must be a string")
+        data = verify_envelope(envelope, public_key.key_for(claimed))
+    else:
+        key = load_public_key(public_key)
+        data = verify_envelope(parse_envelope(body), key)
     manifest = parse_manifest(data)
     if partner_app is not None and manifest.partner_app != partner_app:
         raise ManifestInvalid(
@@ -136,6 +148,7 @@ def _package(data: Any, where: str) -> ManifestPackage:
         size=_integer(data, "size", where, 0, None),
         signature=_field(data, "signature", str, where),
         url=_field(data, "url", str, where),
+        key_id=None if data.get("key_id") is None else _field(data, "key_id", str, where),
     )
 
 

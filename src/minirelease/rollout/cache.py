@@ -7,10 +7,10 @@ without a database query per request.
   database show within ``poll_seconds`` plus one rebuild.
 - This process's own commits that bump the serial rebuild it before the commit call
   returns, so a client that changed something reads its change at once.
-
-Polling serves both databases with one code path and meets the 1 s bound with room to
-spare, so PostgreSQL's LISTEN/NOTIFY is not used: it would hold a connection per process
-and still need the poll to catch what is missed while that connection is down.
+- On PostgreSQL every bump of the serial also sends a ``NOTIFY`` (serial.py); the app's
+  listener (wakeups.py) calls ``wake``, and the watcher reads the serial at once instead
+  of at its next poll. Polling stays: it is the only mechanism on SQLite, and the fallback
+  for notifications lost while the listener's connection is down.
 
 A session factory bound to a single connection (the tests' transaction per test) cannot
 be shared with a second thread, so there no watcher runs: every change on that connection
@@ -45,6 +45,7 @@ class RolloutCache:
         self._snapshot: RolloutSnapshot = EMPTY
         self._rebuild_lock = threading.Lock()
         self._stop = threading.Event()
+        self._woken = threading.Event()
         self._watcher: threading.Thread | None = None
 
     @property
@@ -79,9 +80,14 @@ class RolloutCache:
             )
             self._watcher.start()
 
+    def wake(self) -> None:
+        """Another process changed the rollout (a notification): read the serial now."""
+        self._woken.set()
+
     def stop(self, timeout: float = 10.0) -> None:
         rollout_serial.remove_commit_listener(self._on_local_commit)
         self._stop.set()
+        self._woken.set()
         if self._watcher is not None:
             self._watcher.join(timeout)
             self._watcher = None
@@ -94,7 +100,11 @@ class RolloutCache:
 
     def _watch(self) -> None:
         failing = False
-        while not self._stop.wait(self._poll_seconds):
+        while True:
+            self._woken.wait(self._poll_seconds)
+            self._woken.clear()
+            if self._stop.is_set():
+                return
             try:
                 self.refresh()
             except Exception:

@@ -44,6 +44,7 @@ def _package(package: Package, packages_path: str) -> dict[str, Any]:
         "sha256": package.sha256,
         "size": package.size,
         "signature": package.signature,
+        "key_id": package.key_id or None,
         "url": packages_path + package.sha256,
     }
 

@@ -23,6 +23,7 @@ class Package:
     sha256: str
     size: int
     signature: str
+    key_id: str = ""  # which platform key made ``signature``
 
 
 @dataclass(frozen=True)

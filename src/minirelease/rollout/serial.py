@@ -28,6 +28,7 @@ from minirelease.miniprograms.models import MiniProgram
 from minirelease.partners.models import PartnerApp
 from minirelease.releases.models import Listing, Release
 from minirelease.releases.state import Status
+from minirelease.wakeups import ROLLOUT_CHANNEL, notify
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ WATCHED: dict[type[Any], frozenset[str]] = {
             "build_sha256",
             "build_size",
             "build_signature",
+            "build_key_id",
             "pilot_tester_ids",
         }
     ),
@@ -83,6 +85,8 @@ def bump(session: Session) -> None:
             index_elements=[RolloutSerial.id], set_={"serial": RolloutSerial.serial + 1}
         )
     )
+    # Other processes' rollout caches wake when this commits (PostgreSQL; they poll too).
+    notify(session, ROLLOUT_CHANNEL)
 
 
 def mark_changed(session: Session) -> None:

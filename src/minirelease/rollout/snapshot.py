@@ -22,6 +22,7 @@ def _package(release: Release) -> Package | None:
         sha256=release.build_sha256,
         size=release.build_size or 0,
         signature=release.build_signature or "",
+        key_id=release.build_key_id or "",
     )
 
 

@@ -36,6 +36,7 @@ _PACKAGE_COLUMNS = (
     Release.build_sha256,
     Release.build_size,
     Release.build_signature,
+    Release.build_key_id,
 )
 _CANDIDATE_COLUMNS = (
     *_PACKAGE_COLUMNS,
@@ -69,12 +70,17 @@ EMPTY = RolloutSnapshot(serial=-1, partners=MappingProxyType({}))
 
 
 def _package(
-    release_id: str, version: str, sha256: str | None, size: int | None, signature: str | None
+    release_id: str,
+    version: str,
+    sha256: str | None,
+    size: int | None,
+    signature: str | None,
+    key_id: str | None,
 ) -> Package | None:
     """The package of a release row (its _PACKAGE_COLUMNS, in order); None if unbuilt."""
     if sha256 is None:
         return None
-    return Package(release_id, version, sha256, size or 0, signature or "")
+    return Package(release_id, version, sha256, size or 0, signature or "", key_id or "")
 
 
 def load_snapshot(session: Session, serial: int) -> RolloutSnapshot:

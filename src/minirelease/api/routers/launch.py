@@ -3,19 +3,23 @@ themselves, and the platform's public signing key."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from time import perf_counter
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.applications import Starlette
 
 from minirelease.accounts import service as accounts
-from minirelease.api.deps import OPTIONAL_AUTH, AppSettings, DbSession, UserToken
-from minirelease.errors import NotFound, NotReleased, ValidationFailed
-from minirelease.packages.storage import BlobStore
+from minirelease.api.blob_responses import Blobs, redirect_to, stream_blob
+from minirelease.api.deps import OPTIONAL_AUTH, DbSession, UserToken
+from minirelease.errors import DomainError, NotFound, NotReleased, ValidationFailed
+from minirelease.observability.launches import NO_CHANNEL, SERVED
 from minirelease.releases.access import build_is_public, build_is_visible, releases_of_build
 from minirelease.rollout.resolve import resolve
+from minirelease.rollout.state import RolloutSnapshot
+from minirelease.signing_keys import service as signing_keys
+from minirelease.signing_keys.schemas import SigningKeyRead, signing_key_read
 
 router = APIRouter(tags=["runtime"])
 
@@ -25,6 +29,7 @@ class PackageRef(BaseModel):
     sha256: str
     size: int
     signature: str
+    key_id: str | None  # the platform key that signed its manifest.json (GET /signing-key)
 
 
 class LaunchRead(BaseModel):
@@ -69,14 +74,28 @@ async def launch(request: Request) -> Response:
     """Answered from the process's rollout snapshot: no database, no thread hop, the
     parameters read straight from the request and the answer's bytes encoded once per
     snapshot (LaunchRead and the parameters above document it; FastAPI's per-request
-    parsing and validation cost as much as the rest of a launch)."""
+    parsing and validation cost as much as the rest of a launch). Counted and timed by
+    partner app, channel and outcome (observability/launches.py)."""
+    started = perf_counter()
+    state = request.app.state
+    snapshot = state.rollout.snapshot
     partner_app: str = request.path_params["partner_app"]
+    try:
+        body, channel = _answer(request, snapshot, partner_app)
+    except DomainError as refused:
+        state.launch_metrics.record(snapshot, partner_app, NO_CHANNEL, refused.code, started)
+        raise
+    state.launch_metrics.record(snapshot, partner_app, channel, SERVED, started)
+    return Response(body, media_type="application/json")
+
+
+def _answer(request: Request, snapshot: RolloutSnapshot, partner_app: str) -> tuple[bytes, str]:
+    """The launch answer's bytes and its channel; raises the refusals."""
     app_id: str = request.path_params["app_id"]
     user_id = _user_id(request)
     if user_id is not None and len(user_id) > USER_ID_MAX_CHARS:
         raise ValidationFailed(f"user_id is longer than {USER_ID_MAX_CHARS} characters")
     state = request.app.state
-    snapshot = state.rollout.snapshot
     rollout = snapshot.pair(partner_app, app_id)
     if rollout is None:
         raise NotReleased("this mini program is not released on this partner app")
@@ -89,7 +108,7 @@ async def launch(request: Request) -> Response:
         base_url=_base_url(request),
         packages_path=packages_path(request.app),
     )
-    return Response(body, media_type="application/json")
+    return body, decision.channel.value
 
 
 def _user_id(request: Request) -> str | None:
@@ -130,54 +149,37 @@ def packages_path(app: Starlette) -> str:
 
 
 @router.get("/packages/{sha256}", name="download_package", openapi_extra=OPTIONAL_AUTH)
-def download_package(
-    sha256: str, token: UserToken, settings: AppSettings, session: DbSession
-) -> StreamingResponse:
+def download_package(sha256: str, token: UserToken, session: DbSession, store: Blobs) -> Response:
     """A built package, by its digest. Once a release of it was served (pilot or later),
-    anyone may download it and caches may keep it forever (it is content-addressed);
+    anyone may download it and caches may keep it forever (it is content-addressed), or
+    is sent to the public base URL (MINIRELEASE_PACKAGE_BASE_URL) when there is one;
     before, only who can see one of its releases, and no shared cache may keep it.
     Uploaded sources are never served: they stay private to their workspace."""
     releases = releases_of_build(session, sha256)
-    store = BlobStore(settings.blob_dir)
-    if not releases or not store.exists(sha256):
+    if not releases:
         raise NotFound("package not found")
     if build_is_public(releases):
+        public_url = store.public_url(sha256)
+        if public_url is not None:
+            return redirect_to(public_url, sha256)
         cache_control = "public, max-age=31536000, immutable"
     else:
         principal = accounts.authenticate(session, token) if token else None
         if principal is None or not build_is_visible(session, principal, releases):
             raise NotFound("package not found")
         cache_control = "private, no-store"
-
-    def chunks() -> Iterator[bytes]:
-        with store.open(sha256) as f:
-            while block := f.read(256 * 1024):
-                yield block
-
-    return StreamingResponse(
-        chunks(),
-        media_type="application/zip",
-        headers={
-            "ETag": f'"{sha256}"',
-            "Cache-Control": cache_control,
-            "Content-Disposition": f'attachment; filename="{sha256[:12]}.zip"',
-        },
-    )
-
-
-class SigningKeyRead(BaseModel):
-    algorithm: str
-    key_id: str
-    public_key: str
-    public_key_pem: str
+    headers = {
+        "ETag": f'"{sha256}"',
+        "Cache-Control": cache_control,
+        "Content-Disposition": f'attachment; filename="{sha256[:12]}.zip"',
+    }
+    try:
+        return stream_blob(store, sha256, headers)
+    except FileNotFoundError:
+        raise NotFound("package not found") from None
 
 
 @router.get("/signing-key")
-def signing_key(request: Request) -> SigningKeyRead:
-    signer = request.app.state.signer
-    return SigningKeyRead(
-        algorithm="Ed25519",
-        key_id=signer.key_id,
-        public_key=signer.public_key_raw_b64(),
-        public_key_pem=signer.public_key_pem(),
-    )
+def signing_key(request: Request, session: DbSession) -> SigningKeyRead:
+    """The key this server signs with and every published key (active and previous)."""
+    return signing_key_read(request.app.state.signer, signing_keys.published_keys(session))

@@ -7,13 +7,13 @@ import datetime as dt
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 
+from minirelease.api.blob_responses import Blobs, stream_blob
 from minirelease.api.deps import AppSettings, CurrentUser, DbSession, Uow
 from minirelease.api.paging import PageRead, Paging, page_read
 from minirelease.api.version_upload import accept_version_upload
 from minirelease.errors import NotFound
 from minirelease.miniprograms import versions as service
 from minirelease.miniprograms.models import Version
-from minirelease.packages.storage import BlobStore
 from minirelease.schemas import Read
 
 router = APIRouter(tags=["versions"])
@@ -131,21 +131,20 @@ def download_package(
     request: Request,
     principal: CurrentUser,
     session: DbSession,
-    settings: AppSettings,
+    store: Blobs,
 ) -> Response:
     row = service.get_version(session, principal, mini_program_id=mini_program_id, version=version)
     etag = f'"{row.package_sha256}"'
     if _matches(request.headers.get("if-none-match", ""), etag):
         return Response(status_code=304, headers={"ETag": etag})
-    path = BlobStore(settings.blob_dir).path(row.package_sha256)
-    if not path.is_file():
-        raise NotFound(f"the package of version {version} is missing from storage")
-    return FileResponse(
-        path,
-        media_type="application/zip",
-        filename=f"{mini_program_id}-{row.version}.zip",
-        headers={"ETag": etag},
-    )
+    headers = {
+        "ETag": etag,
+        "Content-Disposition": f'attachment; filename="{mini_program_id}-{row.version}.zip"',
+    }
+    try:
+        return stream_blob(store, row.package_sha256, headers)
+    except FileNotFoundError:
+        raise NotFound(f"the package of version {version} is missing from storage") from None
 
 
 def _matches(if_none_match: str, etag: str) -> bool:

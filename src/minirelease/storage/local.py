@@ -1,28 +1,28 @@
-"""Content-addressed blob store: each file lives at ``sha256/ab/cdef…`` (its digest, split
-after two characters) under the blob directory, written once and never changed. Identical
-uploads share one blob, so a blob is only ever deleted by the upload that created it."""
+"""Blobs in a local directory (the default): each file at ``<root>/sha256/ab/cdef…``,
+read-only once written. A hard link puts it in place atomically and exclusively; the
+directory entry is fsynced."""
 
 from __future__ import annotations
 
 import errno
 import os
-import re
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-_DIGEST = re.compile(r"[0-9a-f]{64}")
+from minirelease.storage.blobs import blob_key, join_url
 
 
-class BlobStore:
-    def __init__(self, blob_dir: Path) -> None:
-        self.root = blob_dir / "sha256"
+class LocalBlobStore:
+    def __init__(self, root: Path, *, public_base_url: str | None = None) -> None:
+        self.root = root
+        self._public_base_url = public_base_url
 
     def path(self, sha256: str) -> Path:
-        if not _DIGEST.fullmatch(sha256):
-            raise ValueError(f"not a sha256 hex digest: {sha256!r}")
-        return self.root / sha256[:2] / sha256[2:]
+        return self.root / blob_key(sha256)
 
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
@@ -30,11 +30,12 @@ class BlobStore:
     def open(self, sha256: str) -> BinaryIO:
         return self.path(sha256).open("rb")
 
+    def size(self, sha256: str) -> int:
+        return self.path(sha256).stat().st_size
+
     def put(self, source: Path, sha256: str) -> bool:
-        """Make ``source``'s content (whose digest the caller computed while receiving it)
-        the blob ``sha256``; return whether this call created it. A hard link is atomic and
-        exclusive, so of two concurrent puts exactly one creates the blob, and readers never
-        see a partial file. ``source`` is left in place for its owner to remove."""
+        """Of two concurrent puts exactly one links the blob into place (a hard link is
+        atomic and exclusive), so readers never see a partial file."""
         target = self.path(sha256)
         if target.exists():
             return False
@@ -49,6 +50,21 @@ class BlobStore:
 
     def delete(self, sha256: str) -> None:
         self.path(sha256).unlink(missing_ok=True)
+
+    def public_url(self, sha256: str) -> str | None:
+        key = blob_key(sha256)
+        return None if self._public_base_url is None else join_url(self._public_base_url, key)
+
+    @contextmanager
+    def local_file(self, sha256: str, scratch: Path) -> Iterator[Path]:
+        """The blob itself: it never changes, so no copy is needed."""
+        path = self.path(sha256)
+        if not path.is_file():
+            raise FileNotFoundError(f"no blob {sha256}")
+        yield path
+
+    def describe(self) -> str:
+        return f"local directory {self.root}"
 
 
 def _link_or_copy(source: Path, target: Path) -> None:

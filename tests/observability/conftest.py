@@ -1,0 +1,25 @@
+"""Webhook deliveries in these tests go to receivers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from minirelease.config import Settings
+from tests.webhooks.receiver import Receiver, receiving
+
+
+@pytest.fixture
+def settings(tmp_path: Path, engine: Engine) -> Settings:
+    base = Settings(data_dir=tmp_path / "data", database_url=str(engine.url))
+    return dataclasses.replace(base, webhooks_allow_private=True)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with receiving() as running:
+        yield running
