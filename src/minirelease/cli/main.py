@@ -15,6 +15,7 @@ import typer
 from minirelease.cli import (
     account_cmds,
     compat_cmds,
+    config_cmds,
     keys_cmds,
     program_cmds,
     qr_cmd,
@@ -34,6 +35,7 @@ app = typer.Typer(
 )
 server_cmds.register(app)
 keys_cmds.register(app)
+config_cmds.register(app)
 account_cmds.register(app)
 for _module in (program_cmds, upload_cmd, qr_cmd):
     _module.register(app)
