@@ -56,8 +56,12 @@ def create_app(
 ) -> FastAPI:
     settings.ensure_dirs()
     prepare_metrics(settings)
+    # An engine the app makes itself is its own to close at shutdown (otherwise its
+    # pooled connections are only closed when garbage-collected, warnings and all).
+    own_engine = None
     if session_factory is None:
-        session_factory = make_session_factory(make_engine(settings.database_url))
+        own_engine = make_engine(settings.database_url)
+        session_factory = make_session_factory(own_engine)
     signer = load_signer(settings)
     own_lab = lab is None
     if lab is None:
@@ -119,6 +123,8 @@ def create_app(
             await anyio.to_thread.run_sync(pool.stop)
             await anyio.to_thread.run_sync(rollout.stop)
             scratch.close()
+            if own_engine is not None:
+                own_engine.dispose()
 
     app = FastAPI(
         title="minirelease",
