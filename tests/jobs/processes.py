@@ -4,14 +4,12 @@ a log file, stopped with SIGTERM (gracefully) or SIGKILL."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from tests.releases.live import ROOT, wait_until
+from tests.releases.live import spawn_minirelease, wait_until
 
 
 class WorkerProcess:
@@ -25,24 +23,12 @@ class WorkerProcess:
         env: Mapping[str, str] | None = None,
     ) -> None:
         self.log_path = log_path
-        env = {
-            **os.environ,
-            "MINIRELEASE_DATABASE_URL": database_url,
-            "MINIRELEASE_DATA_DIR": str(data_dir),
-            # As deploy/minirelease.env.example sets it for every process: a worker runs
-            # the jobs whatever it says.
-            "MINIRELEASE_RUN_JOBS": "0",
-            **(env or {}),
-        }
-        command = ["worker", "--concurrency", str(concurrency)]
-        with open(log_path, "ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "minirelease.cli.main", *command],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        # As deploy/minirelease.env.example sets it for every process: a worker runs the
+        # jobs whatever it says.
+        env = {"MINIRELEASE_RUN_JOBS": "0", **(env or {})}
+        self.process = spawn_minirelease(
+            ["worker", "--concurrency", str(concurrency)], database_url, data_dir, log_path, env
+        )
 
     @property
     def pid(self) -> int:

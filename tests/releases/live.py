@@ -68,6 +68,31 @@ def serving_in_thread(app: Any) -> Iterator[str]:
         assert not thread.is_alive(), "uvicorn did not stop"
 
 
+def spawn_minirelease(
+    args: list[str],
+    database_url: str,
+    data_dir: Path,
+    log_path: Path,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """``minirelease ARGS`` as a process of its own on a database and data directory,
+    stdout and stderr appended to ``log_path``."""
+    full_env = {
+        **os.environ,
+        "MINIRELEASE_DATABASE_URL": database_url,
+        "MINIRELEASE_DATA_DIR": str(data_dir),
+        **(env or {}),
+    }
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "minirelease.cli.main", *args],
+            cwd=ROOT,
+            env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
 class ServerProcess:
     """``minirelease serve`` (or ``command``, e.g. ``demo``) on its own database and data
     directory, output in a log file."""
@@ -83,20 +108,9 @@ class ServerProcess:
         self.port = free_port()
         self.base_url = f"http://{HOST}:{self.port}"
         self.log_path = log_path
-        env = {
-            **os.environ,
-            "MINIRELEASE_DATABASE_URL": database_url,
-            "MINIRELEASE_DATA_DIR": str(data_dir),
-            **(env or {}),
-        }
-        with open(log_path, "ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "minirelease.cli.main", *command, "--port", str(self.port)],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        self.process = spawn_minirelease(
+            [*command, "--port", str(self.port)], database_url, data_dir, log_path, env
+        )
 
     @property
     def pid(self) -> int:
