@@ -82,3 +82,18 @@ def keys(endpoint: str, bucket: str) -> list[str]:
     ]
     uploads = client.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
     return sorted(found + [f"(multipart) {u['Key']}" for u in uploads])
+
+
+def public_read(bucket: str, prefix: str) -> dict[str, Any]:
+    """The bucket policy of the README's "Package storage": anyone may read public/."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{bucket}/{prefix}/public/*",
+            }
+        ],
+    }

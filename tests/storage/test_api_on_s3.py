@@ -1,14 +1,14 @@
 """The API on the S3 backend (moto's server, a real process): a version uploaded, built,
 tested, released and downloaded keeps every byte in the bucket and none on local disk;
 refused uploads leave nothing in the bucket; with a public base URL, public packages
-answer with a redirect there, and the redirect leads to the package's bytes."""
+answer with a redirect to their copy in the public key space, the redirect leads to the
+package's bytes, and nothing else (no uploaded source, no build not served) is there."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from sqlalchemy.orm import sessionmaker
 from minirelease.api.app import create_app
 from minirelease.config import Settings
 from minirelease.scratch import temporary_files
-from minirelease.storage import blob_key
+from minirelease.storage import private_key, public_key
 from tests.engines import SHARED_LAB
 from tests.factories import Factory
 from tests.miniprograms.test_versions_api import upload
@@ -29,7 +29,7 @@ from tests.packages.hostile import CASES
 from tests.packages.zips import project, zip_bytes
 from tests.releases.flow import API, Scenario, built, problem, released, scenario
 from tests.storage.conftest import S3Place, store_settings
-from tests.storage.moto import inspect_client, keys
+from tests.storage.moto import inspect_client, keys, public_read
 
 
 @pytest.fixture
@@ -51,20 +51,6 @@ def _serving(settings: Settings, session_factory: sessionmaker[Any]) -> Iterator
 @pytest.fixture
 def on_s3(s3_settings: Settings, session_factory: sessionmaker[Any]) -> Iterator[Scenario]:
     yield from _serving(s3_settings, session_factory)
-
-
-def public_read(bucket: str, prefix: str) -> dict[str, Any]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": "*",
-                "Action": "s3:GetObject",
-                "Resource": f"arn:aws:s3:::{bucket}/{prefix}/sha256/*",
-            }
-        ],
-    }
 
 
 def _local_files(settings: Settings) -> list[Path]:
@@ -96,7 +82,7 @@ def test_a_release_from_upload_to_download_keeps_its_packages_in_the_bucket(
     assert int(downloaded.headers["content-length"]) == source["size"]
 
     assert keys(s3.endpoint, s3.bucket) == sorted(
-        f"{s3.prefix}/{blob_key(sha256)}" for sha256 in (source["sha256"], build["sha256"])
+        f"{s3.prefix}/{private_key(sha256)}" for sha256 in (source["sha256"], build["sha256"])
     )
     assert _local_files(s3_settings) == [], "no package, build or copy stays on local disk"
 
@@ -132,8 +118,8 @@ def test_public_packages_redirect_to_the_public_base_url(
     session_factory: sessionmaker[Any],
     request: pytest.FixtureRequest,
 ) -> None:
-    settings = replace(
-        store_settings(backend, tmp_path / "data", request), database_url=str(engine.url)
+    settings = store_settings(backend, tmp_path / "data", request).model_copy(
+        update={"database_url": str(engine.url)}
     )
     if backend == "s3":
         place: S3Place = request.getfixturevalue("s3")
@@ -145,14 +131,14 @@ def test_public_packages_redirect_to_the_public_base_url(
         )
     else:
         base, prefix = "https://cdn.example.com/mini-programs", ""
-    settings = replace(settings, package_base_url=base)
+    settings = settings.model_copy(update={"package_base_url": base})
     for s in _serving(settings, session_factory):
         online = s.ok("GET", f"/releases/{released(s, '1.0.0')}")["build"]["sha256"]
         launched = s.launch("user-1").json()["package"]
         redirect = s.client.get(launched["url"], follow_redirects=False)
         assert redirect.status_code == 307
         location = redirect.headers["location"]
-        assert location == f"{base}/{prefix}{blob_key(online)}"
+        assert location == f"{base}/{prefix}{public_key(online)}"
         assert redirect.headers["etag"] == f'"{online}"'
         if backend == "s3":
             fetched = httpx2.get(location, timeout=30)
@@ -166,3 +152,25 @@ def test_public_packages_redirect_to_the_public_base_url(
         assert team.status_code == 200 and _sha256(team.content) == private
         assert team.headers["cache-control"] == "private, no-store"
         problem(s.client.get(f"{API}/packages/{private}", follow_redirects=False), 404, "not_found")
+
+        versions = f"/mini-programs/{s.mini_program_id}/versions"
+        sources = [s.ok("GET", f"{versions}/{v}")["package"]["sha256"] for v in ("1.0.0", "1.1.0")]
+        stored = _stored_keys(backend, settings, request)
+        assert [k for k in stored if not k.startswith("private/")] == [public_key(online)]
+        assert sorted(private_key(d) for d in [*sources, online, private]) == [
+            k for k in stored if k.startswith("private/")
+        ]
+        if backend == "s3":
+            # With the policy above, anyone may read the served build and nothing else.
+            for sha256 in [*sources, private]:
+                for key, status in ((private_key(sha256), 403), (public_key(sha256), 404)):
+                    assert httpx2.get(f"{base}/{prefix}{key}", timeout=30).status_code == status
+
+
+def _stored_keys(backend: str, settings: Settings, request: pytest.FixtureRequest) -> list[str]:
+    """Every blob key, relative to the store's root, read around the store."""
+    if backend == "local":
+        root = settings.blob_dir
+        return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+    place: S3Place = request.getfixturevalue("s3")
+    return [k.removeprefix(f"{place.prefix}/") for k in keys(place.endpoint, place.bucket)]

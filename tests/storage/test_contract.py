@@ -1,7 +1,9 @@
 """The blob store contract, the same on both backends (a local directory, and moto's S3
-server as a real process): put once by digest, stream back, size, exists, delete, a local
-file for tools, public URLs; bounded memory both ways; exactly one creator among
-concurrent puts, also of multipart uploads; and its part in an upload's unit of work."""
+server as a real process): put once by digest into the private key space, stream back,
+size, exists, delete, a local file for tools; publishing copies to the public key space
+and nothing else goes there; blobs of earlier versions (legacy keys) still read; bounded
+memory both ways; exactly one creator among concurrent puts, also of multipart uploads;
+and its part in an upload's unit of work."""
 
 from __future__ import annotations
 
@@ -9,7 +11,6 @@ import hashlib
 import os
 import tracemalloc
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,13 @@ from minirelease.config import Settings
 from minirelease.miniprograms.versions import upload_version
 from minirelease.packages.receive import receive_file
 from minirelease.packages.rules import UploadLimits
-from minirelease.storage import BlobStore, blob_key, open_blob_store
+from minirelease.storage import (
+    BlobStore,
+    legacy_key,
+    open_blob_store,
+    private_key,
+    public_key,
+)
 from minirelease.storage.local import LocalBlobStore
 from minirelease.storage.s3 import S3BlobStore
 from minirelease.uow import UnitOfWork
@@ -73,7 +80,7 @@ def test_put_stores_once_under_the_digest(store: BlobStore, tmp_path: Path) -> N
     source = _file(tmp_path / "tmp")
     assert not store.exists(DIGEST)
     assert store.put(source, DIGEST) is True
-    assert _stored_keys(store) == [blob_key(DIGEST)]
+    assert _stored_keys(store) == [private_key(DIGEST)]
     assert source.read_bytes() == CONTENT, "the source belongs to the caller"
     assert store.put(_file(tmp_path / "again", b"other bytes, same name"), DIGEST) is False
     assert store.exists(DIGEST)
@@ -106,7 +113,7 @@ def test_only_hex_digests_name_blobs(store: BlobStore, tmp_path: Path, digest: s
         lambda: store.exists(digest),
         lambda: store.size(digest),
         lambda: store.delete(digest),
-        lambda: store.public_url(digest),
+        lambda: store.publish(digest),
     ]
     for call in calls:
         with pytest.raises(ValueError):
@@ -149,7 +156,7 @@ def test_large_files_go_through_with_bounded_memory(store: BlobStore, tmp_path: 
     assert put_peak < 16 * MiB and read_peak < 16 * MiB, (put_peak, read_peak)
     if isinstance(store, S3BlobStore):
         head = inspect_client(store.client.meta.endpoint_url).head_object(
-            Bucket=store.bucket, Key=store.key(digest)
+            Bucket=store.bucket, Key=store.key(private_key(digest))
         )
         assert head["ETag"].strip('"').endswith("-5"), head["ETag"]
 
@@ -169,19 +176,96 @@ def test_puts_that_raced_past_the_existence_check_create_the_blob_once(
     monkeypatch.setattr(store, "exists", lambda sha256: False)
     assert [store.put(source, digest) for _ in range(3)] == [True, False, False]
     monkeypatch.undo()
-    assert _stored_keys(store) == [blob_key(digest)]
+    assert _stored_keys(store) == [private_key(digest)]
     assert store.size(digest) == size
 
 
-def test_public_urls_join_the_base_and_the_key(
+def _published_store(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest, base: str
+) -> BlobStore:
+    settings = store_settings(backend, tmp_path / "data", request)
+    return open_blob_store(settings.model_copy(update={"package_base_url": base}))
+
+
+def test_without_a_public_base_url_nothing_is_published(store: BlobStore, tmp_path: Path) -> None:
+    store.put(_file(tmp_path / "tmp"), DIGEST)
+    assert store.publish(DIGEST) is None
+    assert _stored_keys(store) == [private_key(DIGEST)]
+
+
+@pytest.mark.parametrize(
+    "base", ["https://cdn.example.com/packages", "https://cdn.example.com/packages/"]
+)
+def test_publish_copies_to_the_public_space_and_joins_the_base_and_the_key(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest, base: str
+) -> None:
+    store = _published_store(backend, tmp_path, request, base)
+    with pytest.raises(FileNotFoundError):
+        store.publish(DIGEST)
+    assert _stored_keys(store) == []
+
+    store.put(_file(tmp_path / "tmp"), DIGEST)
+    assert _stored_keys(store) == [private_key(DIGEST)], "put stores privately, whatever the base"
+    prefix = "" if backend == "local" else "minirelease/blobs/"
+    url = f"https://cdn.example.com/packages/{prefix}{public_key(DIGEST)}"
+    assert store.publish(DIGEST) == url
+    assert store.publish(DIGEST) == url, "publishing again is fine"
+    another_process = _published_store(backend, tmp_path, request, base)
+    assert another_process.publish(DIGEST) == url
+    assert _stored_keys(store) == sorted([private_key(DIGEST), public_key(DIGEST)])
+    assert _public_bytes(store, DIGEST) == CONTENT
+
+    store.delete(DIGEST)  # e.g. the same bytes uploaded again, then rolled back
+    assert _stored_keys(store) == [public_key(DIGEST)], "a served build stays public"
+
+
+def _public_bytes(store: BlobStore, sha256: str) -> bytes:
+    """The public copy, read around the store (and, on S3, the headers a CDN passes on)."""
+    if isinstance(store, LocalBlobStore):
+        return (store.root / public_key(sha256)).read_bytes()
+    assert isinstance(store, S3BlobStore)
+    got = inspect_client(store.client.meta.endpoint_url).get_object(
+        Bucket=store.bucket, Key=store.key(public_key(sha256))
+    )
+    assert got["ContentType"] == "application/zip"
+    assert got["CacheControl"] == "public, max-age=31536000, immutable"
+    return bytes(got["Body"].read())
+
+
+def _put_legacy(store: BlobStore, sha256: str, content: bytes) -> None:
+    """A blob as an earlier version stored it, under ``sha256/ab/cdef…``."""
+    if isinstance(store, LocalBlobStore):
+        path = store.root / legacy_key(sha256)
+        path.parent.mkdir(parents=True)
+        path.write_bytes(content)
+        path.chmod(0o444)
+        return
+    assert isinstance(store, S3BlobStore)
+    inspect_client(store.client.meta.endpoint_url).put_object(
+        Bucket=store.bucket, Key=store.key(legacy_key(sha256)), Body=content
+    )
+
+
+def test_blobs_under_legacy_keys_still_read(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    settings = store_settings(backend, tmp_path / "data", request)
-    assert open_blob_store(settings).public_url(DIGEST) is None
-    for base in ("https://cdn.example.com/packages", "https://cdn.example.com/packages/"):
-        store = open_blob_store(replace(settings, package_base_url=base))
-        key = blob_key(DIGEST) if backend == "local" else f"minirelease/blobs/{blob_key(DIGEST)}"
-        assert store.public_url(DIGEST) == f"https://cdn.example.com/packages/{key}"
+    store = _published_store(backend, tmp_path, request, "https://cdn.example.com")
+    _put_legacy(store, DIGEST, CONTENT)
+    assert store.exists(DIGEST)
+    assert store.size(DIGEST) == len(CONTENT)
+    assert _read_all(store, DIGEST) == CONTENT
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    with store.local_file(DIGEST, scratch) as path:
+        assert path.read_bytes() == CONTENT
+    assert list(scratch.iterdir()) == []
+    assert store.put(_file(tmp_path / "tmp"), DIGEST) is False, "no second copy"
+
+    assert store.publish(DIGEST) is not None, "a served legacy build is published"
+    assert _public_bytes(store, DIGEST) == CONTENT
+    store.delete(DIGEST)  # only what put created goes: put created nothing here
+    assert _stored_keys(store) == sorted([legacy_key(DIGEST), public_key(DIGEST)])
+    assert _read_all(store, DIGEST) == CONTENT
 
 
 # An upload's unit of work -----------------------------------------------------------------

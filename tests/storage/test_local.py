@@ -22,7 +22,7 @@ def test_blobs_are_read_only_files_under_the_digest(tmp_path: Path) -> None:
     source = tmp_path / "incoming.zip"
     source.write_bytes(CONTENT)
     assert store.put(source, DIGEST) is True
-    blob = tmp_path / "blobs" / "sha256" / DIGEST[:2] / DIGEST[2:]
+    blob = tmp_path / "blobs" / "private" / "sha256" / DIGEST[:2] / DIGEST[2:]
     assert store.path(DIGEST) == blob
     assert blob.read_bytes() == CONTENT
     assert not blob.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)

@@ -17,7 +17,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from minirelease.storage import blob_key
+from minirelease.storage import private_key
 from tests.packages.zips import project, zip_bytes
 from tests.releases.live import ROOT, ServerProcess, wait_until
 from tests.releases.stack import API, Stack, read
@@ -105,7 +105,7 @@ def test_servers_and_a_worker_share_one_object_store(
         assert hashlib.sha256(uploaded.content).hexdigest() == source["sha256"]
 
     assert keys(s3.endpoint, s3.bucket) == sorted(
-        f"{s3.prefix}/{blob_key(sha256)}" for sha256 in (source["sha256"], build["sha256"])
+        f"{s3.prefix}/{private_key(sha256)}" for sha256 in (source["sha256"], build["sha256"])
     )
     for data_dir in data_dirs:
         assert _files(data_dir / "blobs") == []

@@ -159,7 +159,10 @@ def download_package(sha256: str, token: UserToken, session: DbSession, store: B
     if not releases:
         raise NotFound("package not found")
     if build_is_public(releases):
-        public_url = store.public_url(sha256)
+        try:
+            public_url = store.publish(sha256)  # copied to the public key space once
+        except FileNotFoundError:
+            raise NotFound("package not found") from None
         if public_url is not None:
             return redirect_to(public_url, sha256)
         cache_control = "public, max-age=31536000, immutable"
