@@ -1,74 +1,303 @@
-"""Configuration from the environment; every variable is documented in the README."""
+"""Configuration: one typed settings object read from the ``MINIRELEASE_`` environment
+variables, every one documented in the README's Configuration table (a test keeps the two
+equal).
+
+``load_settings()`` reads the environment; ``Settings(...)`` built in code (the tests) takes
+only the values it is given and the defaults, so a developer's shell never leaks into it.
+An invalid value is refused with one line per variable: ``MINIRELEASE_X: reason, not 'v'``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any, get_args, get_origin
+from urllib.parse import urlsplit
+
+from annotated_types import Ge, Gt, Le
+from pydantic import (
+    AfterValidator,
+    AllowInfNan,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from minirelease.accounts.console_sessions import SessionLifetimes
+from minirelease.accounts.passwords import PROFILES as PASSWORD_HASHING_PROFILES
 from minirelease.accounts.signin import SignInLimits
+from minirelease.compat.child_main import PRIORITIES as LAB_PRIORITIES
 from minirelease.compat.child_process import MIB
 from minirelease.compat.lab import LAB_MEMORY_BYTES, LAB_TIMEOUT_SECONDS
 from minirelease.compat.process_pool import ProcessLimits
 from minirelease.compat.runtime.limits import ENGINE_MEMORY_BYTES
 
+ENV_PREFIX = "MINIRELEASE_"
+
 
 @dataclass(frozen=True)
-class Settings:
-    data_dir: Path
-    database_url: str
-    # Bytes accepted for one uploaded zip before the stream is cut off (design §4).
-    max_upload_bytes: int = 20 * 1024 * 1024
-    # PEM (PKCS#8) Ed25519 private key; without it one is made in data_dir on first start.
-    signing_key_pem: str | None = None
-    # Or the path of a file holding it; production sets one of the two in every process.
-    signing_key_file: Path | None = None
-    # Run build and compatibility jobs on worker threads inside the API process.
-    run_jobs: bool = True
-    job_threads: int = 2
-    # Compatibility runs go to lab processes (one per job thread at most), whose smoke
-    # tests go to engine processes: memory and reuse of each, enforced from outside them,
-    # and how long a whole run may take.
-    lab_limits: ProcessLimits = field(default_factory=lambda: ProcessLimits(LAB_MEMORY_BYTES))
-    lab_timeout_seconds: float = LAB_TIMEOUT_SECONDS
-    # CPU priority of the lab's processes: idle (launches first), low or normal.
-    lab_priority: str = "idle"
-    engine_limits: ProcessLimits = field(default_factory=lambda: ProcessLimits(ENGINE_MEMORY_BYTES))
-    # Seconds between checks for grayscales past their partner app's deadline.
-    deadline_check_seconds: float = 60.0
-    # Seconds between evaluations of ramp plans and their health gates.
-    ramp_check_seconds: float = 30.0
-    # Seconds between prunings of finished jobs and ended console sessions.
-    prune_seconds: float = 3600.0
-    # Seconds between a job worker's looks at the queue when nothing woke it (on
-    # PostgreSQL a NOTIFY wakes it at once; on SQLite this is how soon a job starts).
-    job_poll_seconds: float = 1.0
-    # On SIGTERM, how long a worker lets its running jobs finish before it hands them
-    # back to the queue for another worker.
-    worker_stop_seconds: float = 60.0
-    # Seconds between reads of the rollout serial: how soon a change made by another server
-    # process reaches this one's launch answers and manifests (plus one snapshot rebuild).
-    rollout_poll_seconds: float = 0.2
-    # Console sign-in: how long a session lasts idle and at most, and how many failed
-    # sign-ins an email or a client may make within the window before waiting.
-    session_lifetimes: SessionLifetimes = field(default_factory=SessionLifetimes)
-    sign_in_limits: SignInLimits = field(default_factory=SignInLimits)
-    # Webhook endpoints may be on private, loopback or link-local addresses (and plain
-    # http to loopback): for development and demos only, never on a shared server.
-    webhooks_allow_private: bool = False
-    # Where the processes of one machine keep their metrics for /metrics to sum (the
-    # Prometheus client's multiprocess mode); None: each process counts for itself.
-    metrics_dir: Path | None = None
-    # json or text; None: the command's default (json for serve and worker, text for demo).
-    log_format: str | None = None
+class Expect:
+    """What a value of this type must be, for the error message naming the variable."""
+
+    text: str
+
+
+def _one_of(options: tuple[str, ...] | Mapping[str, Any]) -> AfterValidator:
+    allowed = tuple(options)
+
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http(s) URL")
+    return value
+
+
+def _storage_url(value: str) -> str:
+    # Imported here: the storage factory imports this module for the Settings type.
+    from minirelease.storage.factory import parse_storage_url
+
+    parse_storage_url(value)  # its StorageConfigError (a ValueError) names the variable
+    return value
+
+
+PositiveInt = Annotated[int, Gt(0), Expect("a positive integer")]
+PositiveNumber = Annotated[float, Gt(0), AllowInfNan(False), Expect("a positive number")]
+NonNegativeNumber = Annotated[float, Ge(0), AllowInfNan(False), Expect("a number, 0 or more")]
+Port = Annotated[int, Ge(1), Le(65535), Expect("a port number (1 to 65535)")]
+Flag = Annotated[bool, Expect("a boolean (1, true, yes or 0, false, no)")]
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+
+# Settings whose value is never shown (``minirelease config check`` masks them).
+SECRET: dict[str, Any] = {"secret": True}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_ignore_empty=True, frozen=True, extra="forbid"
+    )
+
+    data_dir: Path = Field(
+        default="./.minirelease",  # resolved by the validator below
+        validate_default=True,
+        description="SQLite file, package blobs, temporary files and the made signing key",
+    )
+    # Empty: the SQLite file in data_dir (filled in by the validator below).
+    database_url: str = Field(
+        default="", validate_default=True, repr=False, description="the database (SQLAlchemy URL)"
+    )
     # Where packages and builds are kept: unset for the data directory's blobs/,
     # s3://bucket/prefix for an S3-compatible store (at s3_endpoint_url when not AWS), or
     # file:///directory. Public packages redirect to package_base_url + key when it is set.
-    storage_url: str | None = None
-    s3_endpoint_url: str | None = None
-    package_base_url: str | None = None
+    storage_url: Annotated[str, AfterValidator(_storage_url)] | None = Field(
+        default=None,
+        description="where packages and builds are kept: s3://bucket/prefix or file:///dir",
+    )
+    s3_endpoint_url: HttpUrl | None = Field(
+        default=None, description="the S3-compatible store's endpoint when it is not AWS"
+    )
+    package_base_url: HttpUrl | None = Field(
+        default=None, description="public base URL packages are downloaded from (redirects)"
+    )
+    max_upload_bytes: PositiveInt = Field(
+        default=20 * 1024 * 1024, description="largest accepted upload (design §4)"
+    )
+    # Request bodies are refused past these before anything reads them (http/body_limit.py):
+    # every route but the file uploads, which keep their own limits.
+    max_json_bytes: PositiveInt = Field(
+        default=1024 * 1024,
+        description="largest accepted request body on routes other than uploads",
+    )
+    body_timeout_seconds: PositiveNumber = Field(
+        default=30.0, description="a request body that stops arriving this long is given up"
+    )
+    # The HTTP connection itself (http/wire.py): an idle connection, a slow request head
+    # and an oversized one are cut off.
+    keep_alive_seconds: PositiveInt = Field(
+        default=5, description="an idle HTTP connection is closed after this many seconds"
+    )
+    header_timeout_seconds: PositiveNumber = Field(
+        default=10.0, description="how long a client may take to send a request's line and headers"
+    )
+    max_header_bytes: PositiveInt = Field(
+        default=16 * 1024, description="largest accepted request line and headers together"
+    )
+    # Without either signing key setting, one is made in data_dir on first start;
+    # production sets one of the two in every process.
+    signing_key: str | None = Field(
+        default=None,
+        repr=False,
+        json_schema_extra=SECRET,
+        description="PEM (PKCS#8) Ed25519 private key that signs packages",
+    )
+    signing_key_file: Path | None = Field(
+        default=None, description="path of a file holding that PEM key instead"
+    )
+    run_jobs: Flag = Field(
+        default=True, description="run jobs and periodic work on threads of the API process"
+    )
+    job_threads: PositiveInt = Field(
+        default=2, description="jobs run at once (threads) per process"
+    )
+    # Compatibility runs go to lab processes (one per job thread at most), whose smoke
+    # tests go to engine processes: memory and reuse of each, enforced from outside them,
+    # and how long a whole run may take.
+    lab_priority: Annotated[str, _one_of(LAB_PRIORITIES)] = Field(
+        default="idle", description="CPU priority of the lab's processes: idle, low or normal"
+    )
+    lab_memory_mb: PositiveInt = Field(
+        default=LAB_MEMORY_BYTES // MIB,
+        description="resident memory of a lab process before it is killed",
+    )
+    lab_timeout_seconds: PositiveNumber = Field(
+        default=LAB_TIMEOUT_SECONDS, description="how long one compatibility run may take"
+    )
+    lab_runs_per_process: PositiveInt = Field(
+        default=50, description="runs a lab process answers before a fresh one replaces it"
+    )
+    engine_memory_mb: PositiveInt = Field(
+        default=ENGINE_MEMORY_BYTES // MIB,
+        description="resident memory of an engine process before it is killed",
+    )
+    engine_runs_per_process: PositiveInt = Field(
+        default=100,
+        description="engine runs an engine process answers before a fresh one replaces it",
+    )
+    deadline_check_seconds: PositiveNumber = Field(
+        default=60.0, description="interval of the checks for grayscales past their deadline"
+    )
+    ramp_check_seconds: PositiveNumber = Field(
+        default=30.0, description="interval of the evaluations of ramp plans and health gates"
+    )
+    prune_seconds: PositiveNumber = Field(
+        default=3600.0, description="interval of the prunings of finished jobs and ended sessions"
+    )
+    # On PostgreSQL a NOTIFY wakes a worker at once; on SQLite this is how soon a job starts.
+    job_poll_seconds: PositiveNumber = Field(
+        default=1.0, description="how often an idle job worker looks at the queue"
+    )
+    # 0: running jobs are handed back to the queue at once.
+    worker_stop_seconds: NonNegativeNumber = Field(
+        default=60.0,
+        description="on SIGTERM, how long running jobs may take before they are handed back",
+    )
+    rollout_poll_seconds: PositiveNumber = Field(
+        default=0.2,
+        description="how often a server process checks for other processes' rollout changes",
+    )
+    # Where the processes of one machine keep their metrics for /metrics to sum (the
+    # Prometheus client's multiprocess mode); None: each process counts for itself.
+    metrics_dir: Path | None = Field(
+        default=None, description="directory shared by one machine's processes for /metrics"
+    )
+    worker_metrics_port: Port | None = Field(
+        default=None, description="port on which `minirelease worker` serves /metrics"
+    )
+    # None: the command's default (json for serve and worker, text for demo).
+    log_format: Annotated[str, _one_of(("json", "text"))] | None = Field(
+        default=None, description="json (one object per line) or text"
+    )
+    session_idle_minutes: PositiveNumber = Field(
+        default=120.0, description="a console session unused this long ends"
+    )
+    session_max_hours: PositiveNumber = Field(
+        default=12.0, description="a console session ends this long after sign-in"
+    )
+    sign_in_failures_per_email: PositiveInt = Field(
+        default=5, description="failed sign-ins for one email within the window before tries wait"
+    )
+    sign_in_failures_per_client: PositiveInt = Field(
+        default=20,
+        description="failed sign-ins from one client within the window before tries wait",
+    )
+    sign_in_window_minutes: PositiveNumber = Field(
+        default=15.0, description="the window failed sign-ins are counted in"
+    )
+    # Read where passwords are hashed (accounts/passwords.py, from the environment, as it
+    # has no settings at hand); here for validation, the README and `config check`.
+    password_hashing: Annotated[str, _one_of(PASSWORD_HASHING_PROFILES)] = Field(
+        default="rfc9106-low-memory",
+        description="argon2id parameters; cheapest is for test suites only",
+    )
+    # Webhook endpoints may be on private, loopback or link-local addresses (and plain
+    # http to loopback): for development and demos only, never on a shared server.
+    webhooks_allow_private: Flag = Field(
+        default=False, description="webhooks may reach private addresses (development only)"
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The given values only: load_settings passes the environment's (see the docstring).
+        return (init_settings,)
+
+    @field_validator("data_dir", "metrics_dir")
+    @classmethod
+    def _resolved(cls, path: Path | None) -> Path | None:
+        return None if path is None else path.resolve()
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, url: str, info: ValidationInfo) -> str:
+        if not url:
+            data_dir = info.data.get("data_dir")
+            return f"sqlite:///{data_dir / 'minirelease.db'}" if data_dir else url
+        try:
+            make_url(url)
+        except ArgumentError:
+            raise ValueError(
+                "must be a database URL such as postgresql+psycopg://host/db"
+            ) from None
+        return url
+
+    @property
+    def signing_key_pem(self) -> str | None:
+        return self.signing_key
+
+    @property
+    def lab_limits(self) -> ProcessLimits:
+        return ProcessLimits(self.lab_memory_mb * MIB, self.lab_runs_per_process)
+
+    @property
+    def engine_limits(self) -> ProcessLimits:
+        return ProcessLimits(self.engine_memory_mb * MIB, self.engine_runs_per_process)
+
+    @property
+    def session_lifetimes(self) -> SessionLifetimes:
+        return SessionLifetimes(
+            idle=dt.timedelta(minutes=self.session_idle_minutes),
+            absolute=dt.timedelta(hours=self.session_max_hours),
+        )
+
+    @property
+    def sign_in_limits(self) -> SignInLimits:
+        return SignInLimits(
+            per_email=self.sign_in_failures_per_email,
+            per_client=self.sign_in_failures_per_client,
+            window=dt.timedelta(minutes=self.sign_in_window_minutes),
+        )
 
     @property
     def blob_dir(self) -> Path:
@@ -83,59 +312,74 @@ class Settings:
             path.mkdir(parents=True, exist_ok=True)
 
 
-def load_settings(environ: dict[str, str] | None = None) -> Settings:
-    env = os.environ if environ is None else environ
-    data_dir = Path(env.get("MINIRELEASE_DATA_DIR", "./.minirelease")).resolve()
-    database_url = env.get("MINIRELEASE_DATABASE_URL") or f"sqlite:///{data_dir / 'minirelease.db'}"
-    max_upload = int(env.get("MINIRELEASE_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
-    return Settings(
-        data_dir=data_dir,
-        database_url=database_url,
-        max_upload_bytes=max_upload,
-        signing_key_pem=env.get("MINIRELEASE_SIGNING_KEY") or None,
-        signing_key_file=Path(env["MINIRELEASE_SIGNING_KEY_FILE"])
-        if env.get("MINIRELEASE_SIGNING_KEY_FILE")
-        else None,
-        run_jobs=env.get("MINIRELEASE_RUN_JOBS", "1") not in ("0", "false", "no"),
-        job_threads=int(env.get("MINIRELEASE_JOB_THREADS", "2")),
-        lab_limits=ProcessLimits(
-            memory_bytes=int(env.get("MINIRELEASE_LAB_MEMORY_MB", "2048")) * MIB,
-            runs_per_process=int(env.get("MINIRELEASE_LAB_RUNS_PER_PROCESS", "50")),
-        ),
-        lab_timeout_seconds=float(env.get("MINIRELEASE_LAB_TIMEOUT_SECONDS", "900")),
-        lab_priority=env.get("MINIRELEASE_LAB_PRIORITY", "idle"),
-        engine_limits=ProcessLimits(
-            memory_bytes=int(env.get("MINIRELEASE_ENGINE_MEMORY_MB", "1024")) * MIB,
-            runs_per_process=int(env.get("MINIRELEASE_ENGINE_RUNS_PER_PROCESS", "100")),
-        ),
-        deadline_check_seconds=float(env.get("MINIRELEASE_DEADLINE_CHECK_SECONDS", "60")),
-        ramp_check_seconds=float(env.get("MINIRELEASE_RAMP_CHECK_SECONDS", "30")),
-        prune_seconds=float(env.get("MINIRELEASE_PRUNE_SECONDS", "3600")),
-        job_poll_seconds=float(env.get("MINIRELEASE_JOB_POLL_SECONDS", "1")),
-        worker_stop_seconds=float(env.get("MINIRELEASE_WORKER_STOP_SECONDS", "60")),
-        rollout_poll_seconds=float(env.get("MINIRELEASE_ROLLOUT_POLL_SECONDS", "0.2")),
-        session_lifetimes=SessionLifetimes(
-            idle=dt.timedelta(minutes=float(env.get("MINIRELEASE_SESSION_IDLE_MINUTES", "120"))),
-            absolute=dt.timedelta(hours=float(env.get("MINIRELEASE_SESSION_MAX_HOURS", "12"))),
-        ),
-        sign_in_limits=SignInLimits(
-            per_email=int(env.get("MINIRELEASE_SIGN_IN_FAILURES_PER_EMAIL", "5")),
-            per_client=int(env.get("MINIRELEASE_SIGN_IN_FAILURES_PER_CLIENT", "20")),
-            window=dt.timedelta(minutes=float(env.get("MINIRELEASE_SIGN_IN_WINDOW_MINUTES", "15"))),
-        ),
-        webhooks_allow_private=env.get("MINIRELEASE_WEBHOOKS_ALLOW_PRIVATE", "0")
-        in ("1", "true", "yes"),
-        metrics_dir=Path(env["MINIRELEASE_METRICS_DIR"]).resolve()
-        if env.get("MINIRELEASE_METRICS_DIR")
-        else None,
-        log_format=_log_format(env.get("MINIRELEASE_LOG_FORMAT") or None),
-        storage_url=env.get("MINIRELEASE_STORAGE_URL") or None,
-        s3_endpoint_url=env.get("MINIRELEASE_S3_ENDPOINT_URL") or None,
-        package_base_url=env.get("MINIRELEASE_PACKAGE_BASE_URL") or None,
-    )
+def env_var(field_name: str) -> str:
+    """The variable a setting is read from: the prefix and its name in capitals."""
+    return ENV_PREFIX + field_name.upper()
 
 
-def _log_format(value: str | None) -> str | None:
-    if value is not None and value not in ("json", "text"):
-        raise ValueError(f"MINIRELEASE_LOG_FORMAT must be json or text, not {value!r}")
-    return value
+class EnvironSource(PydanticBaseSettingsSource):
+    """The settings' values in an environment: exactly the ``MINIRELEASE_`` names the
+    README lists (case matters, as for any environment variable); empty means unset."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        super().__init__(settings_cls)
+        self.environ = environ
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        value = self.environ.get(env_var(field_name))
+        if value == "" and self.config.get("env_ignore_empty"):
+            value = None
+        return value, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        values = {}
+        for name, field in self.settings_cls.model_fields.items():
+            value, _, _ = self.get_field_value(field, name)
+            if value is not None:
+                values[name] = value
+        return values
+
+
+class SettingsError(ValueError):
+    """Settings that cannot be used: one problem per variable, each naming it."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """The settings in ``environ`` (this process's environment by default)."""
+    values = EnvironSource(Settings, os.environ if environ is None else environ)()
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise SettingsError([_problem(error) for error in exc.errors()]) from None
+
+
+def _problem(error: ErrorDetails) -> str:
+    name = str(error["loc"][0]) if error["loc"] else ""
+    variable = env_var(name)
+    if error["type"] == "value_error":  # from a validator of ours: its reason
+        reason = str(error.get("ctx", {}).get("error", error["msg"]))
+        if reason.startswith(variable):  # the storage factory's messages name it already
+            return reason
+    elif name in Settings.model_fields:
+        reason = f"must be {_expectation(Settings.model_fields[name])}"
+    else:
+        reason = error["msg"]
+    return f"{variable}: {reason}, not {error['input']!r}"
+
+
+def _expectation(field: FieldInfo) -> str:
+    """The ``Expect`` text of a field's type, ``X | None`` included."""
+    for item in [*field.metadata, *_nested_metadata(field.annotation)]:
+        if isinstance(item, Expect):
+            return item.text
+    return "a valid value"
+
+
+def _nested_metadata(annotation: Any) -> list[Any]:
+    if get_origin(annotation) is Annotated:
+        return list(get_args(annotation)[1:])
+    return [item for arg in get_args(annotation) for item in _nested_metadata(arg)]

@@ -1,121 +1,125 @@
 """``minirelease config check``: the effective configuration as this process would run
-with it, secrets masked, and every problem found without starting anything: unreadable
-values, a storage URL or signing key that cannot be used, and ``MINIRELEASE_`` variables
-nothing reads (usually a typo, silently ignored otherwise)."""
+with it, one row per setting of ``config.Settings`` (its variable, value, default and
+description), secrets masked, and every problem found without starting anything: values
+the settings refuse (a storage URL included), a signing key that does not load, and
+``MINIRELEASE_`` variables nothing reads (usually a typo, silently ignored otherwise)."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from pydantic.fields import FieldInfo
 
 from minirelease.build.signing import SigningKeyError, load_or_create_signing_key
-from minirelease.config import Settings, load_settings
-from minirelease.storage.factory import StorageConfigError, parse_storage_url
+from minirelease.config import Settings, SettingsError, env_var, load_settings
 
-# Every variable minirelease reads: the server's (config.py, the signing key) and the
-# client's (cli/). tests/test_config_report.py keeps this list equal to the code's.
-KNOWN_VARIABLES = frozenset(
+# The variables minirelease reads outside the settings: the client commands' (cli/) and
+# the test suite's. tests/test_config_report.py keeps KNOWN_VARIABLES equal to the code's.
+CLIENT_VARIABLES = frozenset(
     {
-        "MINIRELEASE_DATA_DIR",
-        "MINIRELEASE_DATABASE_URL",
-        "MINIRELEASE_MAX_UPLOAD_BYTES",
-        "MINIRELEASE_SIGNING_KEY",
-        "MINIRELEASE_SIGNING_KEY_FILE",
-        "MINIRELEASE_RUN_JOBS",
-        "MINIRELEASE_JOB_THREADS",
-        "MINIRELEASE_JOB_POLL_SECONDS",
-        "MINIRELEASE_WORKER_STOP_SECONDS",
-        "MINIRELEASE_LAB_PRIORITY",
-        "MINIRELEASE_LAB_MEMORY_MB",
-        "MINIRELEASE_LAB_TIMEOUT_SECONDS",
-        "MINIRELEASE_LAB_RUNS_PER_PROCESS",
-        "MINIRELEASE_ENGINE_MEMORY_MB",
-        "MINIRELEASE_ENGINE_RUNS_PER_PROCESS",
-        "MINIRELEASE_DEADLINE_CHECK_SECONDS",
-        "MINIRELEASE_RAMP_CHECK_SECONDS",
-        "MINIRELEASE_PRUNE_SECONDS",
-        "MINIRELEASE_ROLLOUT_POLL_SECONDS",
-        "MINIRELEASE_SESSION_IDLE_MINUTES",
-        "MINIRELEASE_SESSION_MAX_HOURS",
-        "MINIRELEASE_SIGN_IN_FAILURES_PER_EMAIL",
-        "MINIRELEASE_SIGN_IN_FAILURES_PER_CLIENT",
-        "MINIRELEASE_SIGN_IN_WINDOW_MINUTES",
-        "MINIRELEASE_PASSWORD_HASHING",
-        "MINIRELEASE_WEBHOOKS_ALLOW_PRIVATE",
-        "MINIRELEASE_METRICS_DIR",
-        "MINIRELEASE_LOG_FORMAT",
-        "MINIRELEASE_STORAGE_URL",
-        "MINIRELEASE_S3_ENDPOINT_URL",
-        "MINIRELEASE_PACKAGE_BASE_URL",
-        # The client commands'.
         "MINIRELEASE_SERVER",
         "MINIRELEASE_TOKEN",
         "MINIRELEASE_PROFILE",
         "MINIRELEASE_CONFIG_DIR",
         "MINIRELEASE_CLI_RETRIES",
-        # The test suite's.
+    }
+)
+TEST_VARIABLES = frozenset(
+    {
         "MINIRELEASE_TEST_POSTGRES",
         "MINIRELEASE_TEST_POSTGRES_URL",
         "MINIRELEASE_TEST_BROWSER",
     }
 )
+SETTINGS_VARIABLES = frozenset(env_var(name) for name in Settings.model_fields)
+KNOWN_VARIABLES = SETTINGS_VARIABLES | CLIENT_VARIABLES | TEST_VARIABLES
 MASK = "********"
-_SECRET_FIELDS = ("signing_key_pem",)
+
+
+@dataclass(frozen=True)
+class SettingRow:
+    name: str
+    variable: str
+    value: Any  # masked when secret
+    default: Any
+    description: str
+    # Whether the environment sets it (a non-empty value); otherwise the default applies.
+    set: bool
 
 
 @dataclass
 class ConfigReport:
-    settings: dict[str, Any] = field(default_factory=dict)
+    rows: list[SettingRow] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
         return not self.problems
 
+    @property
+    def settings(self) -> dict[str, Any]:
+        return {row.name: row.value for row in self.rows}
 
-def _masked_url(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "settings": [asdict(row) for row in self.rows],
+            "problems": self.problems,
+        }
+
+
+def is_secret(info: FieldInfo) -> bool:
+    extra = info.json_schema_extra
+    return isinstance(extra, dict) and extra.get("secret") is True
+
+
+def text(value: Any) -> str:
+    """A value as the README's table writes it: ``unset``, ``1``/``0``, ``0.2``, ``2048``."""
+    if value is None or value == "":
+        return "unset"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _without_password(url: str) -> str:
+    """A URL's password replaced by ``***`` (a database or store URL may carry one)."""
+    parts = urlsplit(url)
+    if not parts.password:
         return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
-def _flatten(prefix: str, value: Any, into: dict[str, Any]) -> None:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        for item in dataclasses.fields(value):
-            _flatten(f"{prefix}.{item.name}", getattr(value, item.name), into)
-        return
+def _shown(value: Any, info: FieldInfo) -> Any:
+    if is_secret(info):
+        return MASK if value else None
     if isinstance(value, Path):
-        value = str(value)
-    elif hasattr(value, "total_seconds"):  # a timedelta
-        value = f"{value.total_seconds():g} s"
-    into[prefix] = value
+        return str(value)
+    if isinstance(value, str):
+        return _without_password(value)
+    return value
 
 
-def _shown(settings: Settings) -> dict[str, Any]:
-    shown: dict[str, Any] = {}
-    for item in dataclasses.fields(settings):
-        value = getattr(settings, item.name)
-        if item.name in _SECRET_FIELDS:
-            value = MASK if value else None
-        elif item.name == "database_url":
-            value = _masked_url(value)
-        _flatten(item.name, value, shown)
-    return shown
-
-
-def _check_storage(settings: Settings, problems: list[str]) -> None:
-    if settings.storage_url:
-        try:
-            parse_storage_url(settings.storage_url)
-        except StorageConfigError as exc:
-            problems.append(str(exc))
+def _rows(settings: Settings, environ: Mapping[str, str]) -> list[SettingRow]:
+    return [
+        SettingRow(
+            name=name,
+            variable=env_var(name),
+            value=_shown(getattr(settings, name), info),
+            # An empty default (the database URL's) is derived: shown as unset.
+            default=None if info.default == "" else _shown(info.default, info),
+            description=info.description or "",
+            set=bool(environ.get(env_var(name))),
+        )
+        for name, info in Settings.model_fields.items()
+    ]
 
 
 def _check_signing_key(settings: Settings, problems: list[str]) -> None:
@@ -139,11 +143,10 @@ def check(environ: Mapping[str, str]) -> ConfigReport:
     )
     report.problems.extend(f"{name} is set but nothing reads it (a typo?)" for name in unknown)
     try:
-        settings = load_settings(dict(environ))
-    except ValueError as exc:
-        report.problems.append(f"invalid setting: {exc}")
+        settings = load_settings(environ)
+    except SettingsError as exc:
+        report.problems.extend(exc.problems)
         return report
-    report.settings = _shown(settings)
-    _check_storage(settings, report.problems)
+    report.rows = _rows(settings, environ)
     _check_signing_key(settings, report.problems)
     return report

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,8 +14,9 @@ from tests.webhooks.receiver import Receiver, receiving
 
 @pytest.fixture
 def settings(tmp_path: Path, engine: Engine) -> Settings:
-    base = Settings(data_dir=tmp_path / "data", database_url=str(engine.url))
-    return dataclasses.replace(base, webhooks_allow_private=True)
+    return Settings(
+        data_dir=tmp_path / "data", database_url=str(engine.url), webhooks_allow_private=True
+    )
 
 
 @pytest.fixture

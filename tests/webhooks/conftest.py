@@ -3,7 +3,6 @@ destinations (tests/api/test_webhooks_api.py covers the default, which refuses t
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,8 +15,9 @@ from tests.webhooks.receiver import Receiver, receiving
 
 @pytest.fixture
 def settings(tmp_path: Path, engine: Engine) -> Settings:
-    base = Settings(data_dir=tmp_path / "data", database_url=str(engine.url))
-    return dataclasses.replace(base, webhooks_allow_private=True)
+    return Settings(
+        data_dir=tmp_path / "data", database_url=str(engine.url), webhooks_allow_private=True
+    )
 
 
 @pytest.fixture

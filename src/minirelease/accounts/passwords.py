@@ -30,7 +30,9 @@ def _hasher_for(profile: str) -> tuple[PasswordHasher, str]:
 
 
 def _hasher() -> tuple[PasswordHasher, str]:
-    return _hasher_for(os.environ.get("MINIRELEASE_PASSWORD_HASHING", "rfc9106-low-memory"))
+    # Read here, not from Settings (which validates and documents it): hashing happens
+    # deep in sign-in code that is given no settings. Empty means unset, as everywhere.
+    return _hasher_for(os.environ.get("MINIRELEASE_PASSWORD_HASHING") or "rfc9106-low-memory")
 
 
 def check_policy(password: str) -> None:

@@ -16,19 +16,24 @@ from minirelease.cli.output import Output
 def check(json_mode: JsonOpt = False) -> None:
     """Print the effective configuration with secrets masked; exit 1 when it is invalid."""
     from minirelease.config_report import check as check_config
+    from minirelease.config_report import text
 
     report = check_config(os.environ)
     out = Output(json_mode=json_mode)
 
     def human(o: Output) -> None:
-        o.fields(list(report.settings.items()))
+        # One line per setting: its variable and value, and whether that is the default.
+        o.fields(
+            [
+                (row.variable, text(row.value) + ("" if row.set else "  (default)"))
+                for row in report.rows
+            ]
+        )
         for problem in report.problems:
             typer.echo(f"error: {problem}", err=True)
         o.line("configuration is valid" if report.valid else "configuration is INVALID")
 
-    out.result(
-        {"valid": report.valid, "settings": report.settings, "problems": report.problems}, human
-    )
+    out.result(report.as_json(), human)
     if not report.valid:
         raise typer.Exit(int(Exit.FAILED))
 

@@ -4,7 +4,6 @@ curl lines to try, then serve."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import secrets
@@ -74,7 +73,7 @@ def run_demo(host: str, port: int, *, serve: bool) -> None:
     settings = load_settings()
     if "MINIRELEASE_WEBHOOKS_ALLOW_PRIVATE" not in os.environ:
         # The demo runs on a developer's machine: its webhooks may reach receivers there.
-        settings = dataclasses.replace(settings, webhooks_allow_private=True)
+        settings = settings.model_copy(update={"webhooks_allow_private": True})
     prepare(settings)
     engine = make_engine(settings.database_url)
     try:

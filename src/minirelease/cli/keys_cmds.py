@@ -33,6 +33,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 def _refusals() -> Iterator[None]:
     """A refused command: ``error: detail [code]`` and exit code 1."""
     from minirelease.build.signing import SigningKeyError
+    from minirelease.config import SettingsError
     from minirelease.errors import DomainError
 
     try:
@@ -42,6 +43,10 @@ def _refusals() -> Iterator[None]:
         raise typer.Exit(int(Exit.FAILED)) from None
     except SigningKeyError as exc:
         typer.echo(f"error: {exc} [signing_key_invalid]", err=True)
+        raise typer.Exit(int(Exit.FAILED)) from None
+    except SettingsError as exc:
+        for problem in exc.problems:
+            typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(int(Exit.FAILED)) from None
 
 
@@ -82,7 +87,8 @@ def list_keys(json_mode: JsonOpt = False) -> None:
     """List the signing keys the database knows, the active one first."""
     from minirelease.signing_keys import service
 
-    keys = _in_transaction(lambda s: [_as_dict(k) for k in service.all_keys(s)])
+    with _refusals():
+        keys = _in_transaction(lambda s: [_as_dict(k) for k in service.all_keys(s)])
     keys.sort(key=lambda key: key["status"] != "active")
     typer.echo(json.dumps(keys, indent=2) if json_mode else "\n".join(map(_line, keys)))
 

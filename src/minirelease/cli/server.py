@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from minirelease import migrate, scratch
@@ -27,7 +26,18 @@ def run_server(
     # uvicorn's lines go through our log handler; its access log (whole query strings,
     # secrets included) is replaced by the app's request log.
     app = _app_with_its_signing_key(settings)
-    uvicorn.run(app, host=host, port=port, log_level="info", log_config=None, access_log=False)
+    # Idle and slow connections and oversized request heads are cut off; no banner.
+    from minirelease.http.wire import uvicorn_options
+
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        log_config=None,
+        access_log=False,
+        **uvicorn_options(settings),
+    )
 
 
 def _app_with_its_signing_key(settings: Settings) -> Any:
@@ -48,7 +58,7 @@ def _app_with_its_signing_key(settings: Settings) -> Any:
 def serve(host: str, port: int, *, no_jobs: bool = False) -> None:
     settings = load_settings()
     if no_jobs:  # the API only: ``minirelease worker`` processes run the jobs
-        settings = dataclasses.replace(settings, run_jobs=False)
+        settings = settings.model_copy(update={"run_jobs": False})
     from minirelease.observability.setup import prepare_process
 
     prepare_process(settings, "json")  # before the migrations, which log too
@@ -56,14 +66,18 @@ def serve(host: str, port: int, *, no_jobs: bool = False) -> None:
     run_server(settings, host, port)
 
 
-def worker(concurrency: int | None) -> None:
+def worker(
+    concurrency: int | None, *, metrics_port: int | None = None, metrics_host: str = "127.0.0.1"
+) -> None:
     from minirelease import worker as worker_process
     from minirelease.observability.setup import prepare_process
 
     settings = load_settings()
     prepare_process(settings, "json")
     prepare(settings)
-    worker_process.run(settings, concurrency or settings.job_threads)
+    port = metrics_port or settings.worker_metrics_port
+    address = worker_process.MetricsAddress(metrics_host, port) if port else None
+    worker_process.run(settings, concurrency or settings.job_threads, address)
 
 
 def upgrade() -> None:
