@@ -13,7 +13,6 @@ the cores, so part of any change is plain CPU contention: the figures say how mu
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import shutil
@@ -23,16 +22,13 @@ import sys
 import tempfile
 import threading
 import time
-import zipfile
 from pathlib import Path
-from typing import Any
 
 import httpx2
 
-from benchmarks import compat, launch
-from minirelease.partners.defaults import shipped_profile
+from benchmarks import launch
+from benchmarks.lab_releases import ok, program_zip, seed_releases
 
-ROOMY = {"main_package_bytes": 64 << 20, "subpackage_bytes": 64 << 20, "total_bytes": 64 << 20}
 RUNS_AT_ONCE = 2
 
 
@@ -49,57 +45,10 @@ def admin_token(url: str, data_dir: Path) -> str:
     return str(json.loads(done.stdout)["token"])
 
 
-def program_zip() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in sorted(compat.generate(1000).items()):
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
 def releases_to_test(api: httpx2.Client) -> list[str]:
     """A lab partner app, a mini program with RUNS_AT_ONCE versions, each chosen for it
     and built; returns the release ids."""
-
-    def ok(response: httpx2.Response) -> Any:
-        if response.status_code >= 300:
-            raise SystemExit(f"{response.request.url}: {response.status_code} {response.text}")
-        return response.json()
-
-    ok(
-        api.post(
-            "/partner-apps",
-            json={
-                "code": "lab",
-                "name": "Lab",
-                "deep_link_template": "lab://mini?appId={app_id}",
-                "package_limits": ROOMY,
-                "capability_profile": dict(shipped_profile("super_app")),
-            },
-        )
-    )
-    workspace = ok(api.post("/workspaces", json={"name": "Lab"}))["id"]
-    program = ok(
-        api.post(
-            f"/workspaces/{workspace}/mini-programs",
-            json={"name": "Big", "category": "tools", "release_target": "alipay_plus"},
-        )
-    )["id"]
-    package = program_zip()
-    ids = []
-    for n in range(RUNS_AT_ONCE):
-        version = f"1.0.{n}"
-        ok(
-            api.post(
-                f"/mini-programs/{program}/versions",
-                data={"version": version},
-                files={"package": ("big.zip", package, "application/zip")},
-            )
-        )
-        created = api.post(
-            f"/mini-programs/{program}/releases", json={"version": version, "partner_app": "lab"}
-        )
-        ids.append(ok(created)["id"])
+    ids = seed_releases(api, program_zip(1000), RUNS_AT_ONCE)
     for release_id in ids:
         while ok(api.get(f"/releases/{release_id}"))["status"] == "building":
             time.sleep(0.2)

@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 from minirelease.compat.package import BuiltPackage
-from minirelease.compat.runtime import EnginePool
 from minirelease.compat.run import run_compatibility
+from minirelease.compat.runtime import EnginePool
 from minirelease.partners.defaults import SHIPPED_PROFILES, shipped_profile
 from minirelease.partners.profile import DEFAULT_PACKAGE_LIMITS
 

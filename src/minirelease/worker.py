@@ -8,13 +8,18 @@ queue every ``MINIRELEASE_JOB_POLL_SECONDS`` anyway (the only way on SQLite).
 
 SIGTERM (or SIGINT) stops it gracefully: no new job is taken, running jobs get
 ``MINIRELEASE_WORKER_STOP_SECONDS`` to finish, and those that do not are handed back to the
-queue (without spending an attempt) for another worker; the log says which."""
+queue (without spending an attempt) for another worker; the log says which.
+
+With a metrics port (``--metrics-port``, ``MINIRELEASE_WORKER_METRICS_PORT``) it serves
+``GET /metrics`` and ``GET /healthz`` there, the same page an API process serves; the
+server closes last on SIGTERM, so the draining is still seen."""
 
 from __future__ import annotations
 
 import logging
 import signal
 import threading
+from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
@@ -26,6 +31,11 @@ from minirelease.config import Settings
 from minirelease.db import make_engine, make_session_factory
 from minirelease.jobs import WorkerPool
 from minirelease.jobs.runner import StopReport
+from minirelease.observability.exposition import (
+    MetricsBindError,
+    MetricsServer,
+    scrape_registry,
+)
 from minirelease.scratch import ScratchDir
 from minirelease.signing_keys.startup import claim_signing_key, load_signer
 from minirelease.storage import open_blob_store
@@ -34,11 +44,23 @@ from minirelease.wakeups import JOBS_CHANNEL
 logger = logging.getLogger("minirelease.worker")
 
 
+@dataclass(frozen=True)
+class MetricsAddress:
+    """Where a worker serves /metrics and /healthz."""
+
+    host: str
+    port: int
+
+
 class Worker:
     """The jobs' pool, the periodic work and the wake-ups of one worker process."""
 
     def __init__(
-        self, settings: Settings, concurrency: int, session_factory: sessionmaker[Any]
+        self,
+        settings: Settings,
+        concurrency: int,
+        session_factory: sessionmaker[Any],
+        metrics_address: MetricsAddress | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -48,6 +70,8 @@ class Worker:
         self._signer = load_signer(settings)
         self._scratch = ScratchDir(settings.tmp_dir)
         lab = make_lab(settings, concurrency)
+        # A worker lives long: its lab processes start with it, not with the first run.
+        self._lab = lab
         self.pool = WorkerPool(
             session_factory,
             job_handlers(
@@ -65,12 +89,25 @@ class Worker:
         self._wakeups = listener(session_factory)
         if self._wakeups is not None:
             self._wakeups.on(JOBS_CHANNEL, self.pool.notify)
+        # Bound now: a port in use stops the worker before it takes any job.
+        self.metrics_server = (
+            MetricsServer(
+                scrape_registry(lambda: session_factory),
+                metrics_address.host,
+                metrics_address.port,
+            )
+            if metrics_address is not None
+            else None
+        )
 
     def start(self) -> None:
         # Builds sign manifests: a worker whose key is not the active one must not run.
         claim_signing_key(self._sessions, self._signer)
+        if self.metrics_server is not None:
+            self.metrics_server.start()
         if self._wakeups is not None:
             self._wakeups.start()
+        self._lab.prestart()
         self.pool.start()
         for task in self.periodic:
             task.start()
@@ -89,11 +126,15 @@ class Worker:
         if self._wakeups is not None:
             self._wakeups.stop()
         self._scratch.close()
+        if self.metrics_server is not None:
+            self.metrics_server.stop()
         logger.info("worker stopped")
         return report
 
 
-def run(settings: Settings, concurrency: int) -> None:
+def run(
+    settings: Settings, concurrency: int, metrics_address: MetricsAddress | None = None
+) -> None:
     """Run a worker until SIGTERM or SIGINT, then stop it gracefully."""
     if not logging.getLogger().handlers:
         logging.basicConfig(
@@ -115,10 +156,12 @@ def run(settings: Settings, concurrency: int) -> None:
     engine = make_engine(settings.database_url)
     try:
         try:
-            worker = Worker(settings, concurrency, make_session_factory(engine))
+            worker = Worker(settings, concurrency, make_session_factory(engine), metrics_address)
             worker.start()
         except SigningKeyError as refusal:  # one line and exit code 1, as ``serve`` does
             raise SystemExit(f"error: {refusal} [{refusal.code}]") from None
+        except MetricsBindError as refusal:
+            raise SystemExit(f"error: {refusal}") from None
         while not stop.wait(1.0):
             pass
         worker.stop()

@@ -20,13 +20,19 @@ NoServeOpt = Annotated[bool, typer.Option("--no-serve", help="Seed and print, th
 
 @contextmanager
 def _domain_errors() -> Iterator[None]:
-    """A refused administration command: ``error: detail`` and exit code 1."""
+    """A refused command: ``error: detail`` and exit code 1; for settings that cannot be
+    used, one such line per variable (``error: MINIRELEASE_X: reason, not 'value'``)."""
+    from minirelease.config import SettingsError
     from minirelease.errors import DomainError
 
     try:
         yield
     except DomainError as exc:
         typer.echo(f"error: {exc.detail} [{exc.code}]", err=True)
+        raise typer.Exit(int(Exit.FAILED)) from None
+    except SettingsError as exc:
+        for problem in exc.problems:
+            typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(int(Exit.FAILED)) from None
 
 
@@ -47,21 +53,47 @@ ConcurrencyOpt = Annotated[
 ]
 
 
+MetricsPortOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--metrics-port",
+        min=1,
+        max=65535,
+        help="Serve GET /metrics and /healthz on this port; default "
+        "MINIRELEASE_WORKER_METRICS_PORT (unset: no HTTP at all).",
+    ),
+]
+MetricsHostOpt = Annotated[
+    str,
+    typer.Option(
+        "--metrics-host",
+        help="Address the metrics port listens on (0.0.0.0 for a Prometheus on another "
+        "machine; keep the port on the internal network).",
+    ),
+]
+
+
 def serve(host: HostOpt = "127.0.0.1", port: PortOpt = 8000, no_jobs: NoJobsOpt = False) -> None:
     """Run the API server and the web console (migrates the database first); unless
     --no-jobs, it also runs the jobs and the periodic work."""
     from minirelease.cli import server
 
-    server.serve(host, port, no_jobs=no_jobs)
+    with _domain_errors():
+        server.serve(host, port, no_jobs=no_jobs)
 
 
-def worker(concurrency: ConcurrencyOpt = None) -> None:
+def worker(
+    concurrency: ConcurrencyOpt = None,
+    metrics_port: MetricsPortOpt = None,
+    metrics_host: MetricsHostOpt = "127.0.0.1",
+) -> None:
     """Run builds, compatibility runs, webhook deliveries and the periodic work until
-    SIGTERM (migrates the database first); serves nothing."""
+    SIGTERM (migrates the database first); serves only /metrics and /healthz, and only
+    with a metrics port."""
     from minirelease.cli import server
 
     with _domain_errors():
-        server.worker(concurrency)
+        server.worker(concurrency, metrics_port=metrics_port, metrics_host=metrics_host)
 
 
 def demo(
@@ -72,14 +104,16 @@ def demo(
     """Seed demo data, print the demo users' passwords and tokens, and serve."""
     from minirelease.cli.demo import run_demo
 
-    run_demo(host, port, serve=not no_serve)
+    with _domain_errors():
+        run_demo(host, port, serve=not no_serve)
 
 
 def db_upgrade() -> None:
     """Apply all database migrations."""
     from minirelease.cli import server
 
-    server.upgrade()
+    with _domain_errors():
+        server.upgrade()
 
 
 PasswordStdin = Annotated[

@@ -161,6 +161,10 @@ class CompatibilityLab:
             run.report_path.unlink(missing_ok=True)
             run.html_path.unlink(missing_ok=True)
 
+    def prestart(self) -> None:
+        """Start the lab processes (and their engine processes) before the first run."""
+        self._processes.prestart()
+
     def close(self) -> None:
         """Stop every lab process; runs under way and later ones raise ``PoolClosed``."""
         self._processes.close()

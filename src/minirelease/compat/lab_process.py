@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     detach(args.priority)
     exit_with_parent()
     engine = EnginePool(1, ProcessLimits(args.engine_memory_mb * MIB, args.engine_runs))
+    engine.prestart()
     try:
         serve(sys.stdin.buffer, answers, engine)
     finally:

@@ -44,6 +44,7 @@ class ProcessPool:
             raise ValueError("a process pool needs at least one process")
         self.limits = limits
         self._command = tuple(command)
+        self._size = size
         self._slots = threading.BoundedSemaphore(size)
         self._lock = threading.Lock()
         self._idle: list[ChildProcess] = []
@@ -68,6 +69,25 @@ class ProcessPool:
                 raise
             child.runs += 1
             self._give_back(child)
+
+    def prestart(self) -> None:
+        """Start the missing processes now, not at first use: a process's start-up
+        (interpreter, imports, its own children) then overlaps the wait for work instead
+        of delaying the first requests of a long-lived owner."""
+        with self._lock:
+            missing = 0 if self._closed else self._size - len(self._live)
+        for _ in range(missing):
+            child = ChildProcess(self._command)
+            with self._lock:
+                if self._closed or len(self._live) >= self._size:
+                    surplus = True
+                else:
+                    surplus = False
+                    self._live.add(child)
+                    self._idle.append(child)
+            if surplus:
+                child.close()
+                return
 
     def close(self) -> None:
         with self._lock:

@@ -109,6 +109,22 @@ def test_a_process_is_reused_then_replaced_after_its_runs() -> None:
         engines.close()
 
 
+def test_a_prestarted_process_waits_for_the_first_run_and_serves_it() -> None:
+    engines = EnginePool(2, ProcessLimits(1024 * MIB))
+    try:
+        engines.prestart()
+        started = engines.pids
+        assert len(started) == 2
+        engines.prestart()  # the pool is full: nothing more starts
+        assert engines.pids == started
+        assert smoke(engines, THROW)[0].rule == "runtime-exception"
+        assert engines.pids == started  # the run used a prestarted process
+    finally:
+        engines.close()
+    engines.prestart()  # closed: starts nothing
+    assert engines.pids == []
+
+
 def test_closing_the_pool_interrupts_a_run_and_refuses_the_next(pool: EnginePool) -> None:
     scripts = Scripts.of({"app.js": "App({ onLaunch() { for (;;) {} } });\n"})
     outcome: list[BaseException] = []

@@ -46,6 +46,10 @@ class EnginePool:
         self.grace_seconds = grace_seconds
         self._processes = ProcessPool(size, command, self.limits)
 
+    def prestart(self) -> None:
+        """Start the engine processes now rather than at the first run."""
+        self._processes.prestart()
+
     def run(
         self,
         scripts: Scripts,
