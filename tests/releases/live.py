@@ -116,7 +116,7 @@ class ServerProcess:
     def pid(self) -> int:
         return self.process.pid
 
-    def wait_ready(self, timeout: float = 20) -> None:
+    def wait_ready(self, timeout: float = 60) -> None:
         def ready() -> bool:
             if self.process.poll() is not None:
                 raise AssertionError(f"server exited early:\n{self.log()}")
