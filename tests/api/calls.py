@@ -155,8 +155,8 @@ REVOKE_MASTER_INVITATION = E(
     lambda s: Call(path=_ws(s) | {"invitation_id": s.master_invitation_id}), "master")
 # The invitation is for an email no account has: accepting it signed out creates that
 # account; a signed-in caller is someone else, whatever their roles.
-ACCEPT_INVITATION = E("POST", "/invitations/{token}/accept",
-                      lambda s: Call(path={"token": s.developer_invitation_token}))
+ACCEPT_INVITATION = E("POST", "/invitations/accept",
+                      lambda s: Call(json={"token": s.developer_invitation_token}))
 LIST_MEMBERS = E("GET", "/workspaces/{workspace_id}/members", lambda s: Call(path=_ws(s)))
 CHANGE_DEVELOPER = E("PATCH", "/workspaces/{workspace_id}/members/{user_id}", lambda s: Call(
     path=_member(s, s.user_id(OTHER_DEVELOPER)),

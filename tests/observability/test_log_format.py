@@ -3,8 +3,12 @@ messages, fields and query strings; request ids taken only when sane."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import secrets
+
+from sqlalchemy.exc import OperationalError
 
 from minirelease.observability.logs import JsonFormatter, TextFormatter, scrub
 from minirelease.observability.requests import request_id_of, safe_query
@@ -59,3 +63,26 @@ def test_request_ids_are_taken_only_when_sane() -> None:
         made = request_id_of([(b"x-request-id", hostile)])
         assert len(made) == 16 and made != hostile.decode("utf-8", "replace")
     assert request_id_of([]) != request_id_of([])
+
+
+def test_token_like_query_values_are_masked_whatever_their_name() -> None:
+    session_secret = secrets.token_urlsafe(32)
+    csrf = hashlib.sha256(b"x").hexdigest()
+    assert safe_query(f"q={session_secret}&ref={csrf}".encode()) == "q=***&ref=***"
+    # Our ids and short values stay readable: they are what a request log is read for.
+    kept = "mini_program_id=mp_01m981sk92q2f2zfqab21ssfyt&page=2&action=release.create"
+    assert safe_query(kept.encode()) == kept
+
+
+def test_sql_errors_keep_their_statement_but_not_their_values() -> None:
+    password_hash = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo"
+    error = OperationalError(
+        "UPDATE users SET password_hash=? WHERE users.id = ?",
+        (password_hash, "usr_01m981sk8r4f01myfz72twva31"),
+        Exception("database is locked"),
+    )
+    line = JsonFormatter().format(record("database unavailable: %s", error))
+    message = json.loads(line)["message"]
+    assert "UPDATE users SET password_hash=?" in message
+    assert "[parameters: ***]" in message
+    assert password_hash not in line

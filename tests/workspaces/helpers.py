@@ -54,7 +54,7 @@ def invite(
 
 def accept(client: TestClient, token: str, actor: Actor | None = None) -> httpx2.Response:
     headers = actor.headers if actor is not None else {}
-    return client.post(f"/api/v1/invitations/{token}/accept", headers=headers)
+    return client.post("/api/v1/invitations/accept", json={"token": token}, headers=headers)
 
 
 def move_expiry(session_factory: sessionmaker[Any], invitation_id: str, when: dt.datetime) -> None:

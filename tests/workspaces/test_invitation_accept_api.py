@@ -155,7 +155,9 @@ def test_an_invalid_bearer_token_is_401_not_anonymous(client: TestClient, factor
     workspace, owner = factory.workspace()
     token = invite(client, workspace, owner, "z@example.com", "developer").json()["token"]
     refused = client.post(
-        f"/api/v1/invitations/{token}/accept", headers={"Authorization": "Bearer mr_wrong"}
+        "/api/v1/invitations/accept",
+        json={"token": token},
+        headers={"Authorization": "Bearer mr_wrong"},
     )
     assert refused.status_code == 401
     assert accept(client, token).status_code == 200

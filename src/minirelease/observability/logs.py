@@ -4,8 +4,8 @@ of ``serve`` and ``worker``) or plain text lines (``text``).
 Every line has time, level, logger and message; lines written while a request or a job
 runs carry its ``request_id`` or ``job_id``; fields passed with ``extra=`` are kept. No
 line carries a secret: API tokens (``mr_…``), telemetry keys (``mrk_…``), webhook secrets
-(``whsec_…``), bearer credentials and the values of secret-looking query parameters are
-masked wherever they appear in a message or a field."""
+(``whsec_…``), bearer credentials, the values of secret-looking query parameters and the
+bound values SQL errors print are masked wherever they appear in a message or a field."""
 
 from __future__ import annotations
 
@@ -30,13 +30,16 @@ _SECRETS = re.compile(
     r"|\b(?:mrk?|whsec)_[A-Za-z0-9_\-+/=]{6,}"  # API tokens, telemetry keys, webhook secrets
 )
 _SECRET_NAMES = re.compile(r"(?i)token|secret|password|passwd|session|key|auth|sig|code|csrf")
+# SQLAlchemy's errors print the statement's bound values: password hashes, digests of
+# tokens, whatever a row holds. The statement stays (it says what failed), the values go.
+_SQL_PARAMETERS = re.compile(r"\[parameters: [^\n]*\]")
 
 # The attributes of every LogRecord: what is not among them came from ``extra=``.
 _STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
 
 def scrub(text: str) -> str:
-    return _SECRETS.sub(MASK, text)
+    return _SQL_PARAMETERS.sub(f"[parameters: {MASK}]", _SECRETS.sub(MASK, text))
 
 
 def secret_name(name: str) -> bool:
@@ -123,3 +126,7 @@ def configure(fmt: str, level: int = logging.INFO) -> None:
         uvicorn_logger.handlers.clear()
         uvicorn_logger.propagate = True
     logging.getLogger("uvicorn.access").disabled = True
+    # The HTTP client logs every request's whole URL at INFO: a webhook's URL may hold its
+    # receiver's credential (``/services/T0/B0/XXXX``, ``?token=``). Its warnings stay.
+    for name in ("httpx2", "httpcore2"):
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -5,7 +5,9 @@ Every HTTP request gets an id: the caller's ``X-Request-ID`` when it is a sane t
 to 128 characters of letters, digits and ``._:-``), else a new random one. It is echoed
 in the response's ``X-Request-ID`` header and set on every log line written while the
 request runs. One line per request when it ends: method, path, the query with the values
-of secret-looking parameters masked, status, duration and request id.
+of secret-looking parameters (and token-like values) masked, status, duration and
+request id. Headers and bodies are never logged: they carry cookies, CSRF tokens,
+passwords and credentials.
 
 The runtime paths partner apps and probes call at high rates (launches, ``/healthz``,
 ``/readyz``, ``/metrics``) are logged only when they fail with a 5xx: their volumes are
@@ -48,15 +50,30 @@ def request_id_of(headers: list[tuple[bytes, bytes]]) -> str:
     return new_request_id()
 
 
+# A long run of base64url or hex characters is a secret whatever its parameter is called
+# (a session secret pasted into ``?q=``); our own ids (``ws_01j…``, 26 characters after
+# the prefix) are the one such value worth keeping.
+_OPAQUE = re.compile(r"[A-Za-z0-9_\-=]{32,}")
+_OWN_ID = re.compile(r"[a-z]{1,16}_[0-9a-z]{26}")
+
+
+def token_like(value: str) -> bool:
+    return _OPAQUE.search(value) is not None and _OWN_ID.fullmatch(value) is None
+
+
 def safe_query(raw: bytes) -> str:
-    """The query string with the values of secret-looking parameters masked."""
+    """The query string with the values of secret-looking parameters, and values that look
+    like secrets themselves, masked."""
     if not raw:
         return ""
     pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
-    return "&".join(
-        f"{quote(name)}={MASK if secret_name(name) else quote(scrub(value), safe='/*')}"
-        for name, value in pairs
-    )
+    return "&".join(f"{quote(name)}={_logged_value(name, value)}" for name, value in pairs)
+
+
+def _logged_value(name: str, value: str) -> str:
+    if secret_name(name) or token_like(value):
+        return MASK
+    return quote(scrub(value), safe="/*")
 
 
 class RequestLog:

@@ -3,8 +3,10 @@ pending ones, revoke, and accept. An invitation expires 3 days after it is made,
 once, and only by the invited email; its token is random and stored only as a digest.
 
 Accepting without signing in creates the account when none has that email yet: holding
-the link proves the email, as with any emailed invitation. When an account exists, its
-owner must sign in first, so a leaked link cannot be used to act as someone else."""
+the token proves the email, as with any emailed invitation. When an account exists, its
+owner must sign in first, so a leaked token cannot be used to act as someone else. The
+token is taken from a request body, never a URL (whose paths and queries end up in
+access logs)."""
 
 from __future__ import annotations
 

@@ -53,6 +53,13 @@ class InvitationCreated(InvitationRead):
     token: str = Field(description="The invitation secret; shown this once and never again.")
 
 
+class InvitationAccept(Body):
+    # In the body, never the URL: paths and queries end up in access logs and histories.
+    token: str = Field(
+        min_length=1, max_length=200, description="The invitation secret the invitee was sent."
+    )
+
+
 class InvitationAccepted(Read):
     workspace_id: str
     role: str

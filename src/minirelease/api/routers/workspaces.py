@@ -12,6 +12,7 @@ from minirelease.api.paging import PageRead, Paging, page_read
 from minirelease.authz import Principal
 from minirelease.workspaces import invitations, members, service
 from minirelease.workspaces.schemas import (
+    InvitationAccept,
     InvitationAccepted,
     InvitationCreate,
     InvitationCreated,
@@ -91,11 +92,11 @@ def revoke_invitation(
     return Response(status_code=204)
 
 
-@router.post(
-    "/invitations/{token}/accept", response_model=InvitationAccepted, openapi_extra=OPTIONAL_AUTH
-)
-def accept_invitation(token: str, principal: MaybeUser, uow: Uow) -> InvitationAccepted:
-    acceptance = invitations.accept_invitation(uow.session, principal, token=token)
+# The token travels in the body: a URL holding it would end up in the access logs of every
+# proxy on the way. The old ``/invitations/{token}/accept`` is gone, not redirected.
+@router.post("/invitations/accept", response_model=InvitationAccepted, openapi_extra=OPTIONAL_AUTH)
+def accept_invitation(body: InvitationAccept, principal: MaybeUser, uow: Uow) -> InvitationAccepted:
+    acceptance = invitations.accept_invitation(uow.session, principal, token=body.token)
     uow.commit()
     return InvitationAccepted.model_validate(acceptance)
 
