@@ -59,34 +59,75 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+# Threads that may hold a connection at once: anyio's default thread limiter (FastAPI
+# runs sync endpoints and dependencies there; api/app.py pins it to this), plus the
+# job threads, the rollout cache, periodic work and the wakeup listener. A pool this
+# size means a request thread does not wait on the pool; the overflow covers requests
+# between their endpoint and their unit of work's exit, which runs outside the limiter.
+REQUEST_THREADS = 40
+BACKGROUND_CONNECTIONS = 10
+POOL_OVERFLOW = 20
+# A thread that still finds the pool empty waits this long, then the request is
+# answered 503 ``database_busy`` (api/errors.py) rather than hanging.
+POOL_TIMEOUT_SECONDS = 10.0
+# How long a SQLite writer queues on the write lock before "database is locked" (503).
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+# A connection execution option (set by ``UnitOfWork(read_only=True)``): on SQLite the
+# transaction begins deferred, so reads share the database with the one writer.
+READ_ONLY = "minirelease_read_only"
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     kwargs.setdefault("json_serializer", to_json)
     if url.startswith("sqlite"):
         connect_args = {"check_same_thread": False, **kwargs.pop("connect_args", {})}
+        if not _sqlite_in_memory(url):
+            _pool_defaults(kwargs)
         engine = create_engine(url, connect_args=connect_args, **kwargs)
         _sqlite_transactions(engine)
         return engine
+    _pool_defaults(kwargs)
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+def _pool_defaults(kwargs: dict[str, Any]) -> None:
+    if kwargs.get("poolclass") is not None:
+        return
+    kwargs.setdefault("pool_size", REQUEST_THREADS + BACKGROUND_CONNECTIONS)
+    kwargs.setdefault("max_overflow", POOL_OVERFLOW)
+    kwargs.setdefault("pool_timeout", POOL_TIMEOUT_SECONDS)
+
+
+def _sqlite_in_memory(url: str) -> bool:
+    # In-memory databases get SQLAlchemy's single-connection pools, which take no sizes.
+    return url in ("sqlite://", "sqlite:///", "sqlite:///:memory:") or "mode=memory" in url
+
+
 def _sqlite_transactions(engine: Engine) -> None:
-    """Let SQLAlchemy, not pysqlite, open transactions, so savepoints work and every
-    transaction takes the write lock up front (no lost updates, no upgrade deadlocks)."""
+    """Let SQLAlchemy, not pysqlite, open transactions, so savepoints work. A transaction
+    that may write takes the write lock up front (``BEGIN IMMEDIATE``: writers queue on
+    the lock, no lost updates, no failed upgrade from a read); a read-only one begins
+    deferred and, with WAL, reads its snapshot without waiting for the writer."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")
+        # Durable at checkpoints rather than every commit: with WAL, still consistent
+        # after a crash; a power loss may lose the last commits.
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Any]:

@@ -31,9 +31,15 @@ def _control_character_path(value: Any, path: str) -> str | None:
 
 class Body(BaseModel):
     """Request bodies: unknown fields are errors, not silently dropped; strings are
-    stripped and may not hold control characters."""
+    stripped and may not hold control characters; values keep their JSON types.
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    Strict: a number is a JSON number (``"1e2"`` or ``"50"`` is text, and text read as a
+    number once turned a 50 % grayscale into a full release), a boolean is ``true`` or
+    ``false`` (not 1, not ``"yes"``), a list is a list. FastAPI validates the parsed
+    JSON as Python values, where strict also wants an enum's member rather than its
+    value: an enum field says ``Field(strict=False)``."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
 
     @model_validator(mode="before")
     @classmethod

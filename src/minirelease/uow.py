@@ -7,7 +7,13 @@ A rollback that finds the connection gone (the database restarted, or closed an 
 connection) has nothing left to undo: the database ended the transaction with the
 connection. That is logged, not raised: a request's unit of work exits after its
 response was sent, where an error would only print a traceback for a request that
-went well."""
+went well.
+
+A read-only unit of work (``read_only=True``: a GET) begins its transaction deferred
+on SQLite, so it takes no write lock and does not queue behind writers; anything else
+begins ``BEGIN IMMEDIATE`` (db.py). A read-only unit that writes after all still works,
+but on SQLite, if another writer holds the lock or committed since it read, its write
+fails at once ("database is locked", answered 503) rather than risk a lost update."""
 
 from __future__ import annotations
 
@@ -19,18 +25,24 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from minirelease.db import READ_ONLY
+
 logger = logging.getLogger(__name__)
 
 
 class UnitOfWork:
-    def __init__(self, session_factory: sessionmaker[Any]) -> None:
+    def __init__(self, session_factory: sessionmaker[Any], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
+        self._read_only = read_only
         self._after_commit: list[Callable[[], None]] = []
         self._on_rollback: list[Callable[[], None]] = []
         self._committed = False
 
     def __enter__(self) -> UnitOfWork:
-        self.session: Session = self._session_factory()
+        # Set either way: a test's session factory shares one connection between units.
+        self.session: Session = self._session_factory(
+            execution_options={READ_ONLY: self._read_only}
+        )
         return self
 
     def __exit__(

@@ -22,7 +22,8 @@ from tests.releases.test_compatibility_api import FAULTY
 from tests.web.console import Console
 from tests.web.release_pages import Pages, pages, section
 
-REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'"
+# The route's own policy, framing refused by http/security_headers.py.
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 ONE_CELL = {"os": ["android-10"], "networks": ["wifi"], "devices": ["mid"]}
 
 

@@ -19,7 +19,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import sessionmaker
 
 from minirelease import __version__
-from minirelease.api import errors
+from minirelease.api import database_slots, errors
+from minirelease.api.body_limits import route_body_rules
 from minirelease.api.docs import install_docs
 from minirelease.api.launch_bodies import LaunchBodies
 from minirelease.api.openapi import install_openapi
@@ -30,7 +31,9 @@ from minirelease.api.routers.launch import install_launch_route
 from minirelease.background import job_handlers, listener, make_lab, periodic_work
 from minirelease.compat.lab import CompatibilityLab
 from minirelease.config import Settings
-from minirelease.db import make_engine, make_session_factory
+from minirelease.db import REQUEST_THREADS, make_engine, make_session_factory
+from minirelease.http.body_limit import BodyLimit
+from minirelease.http.security_headers import SecurityHeaders
 from minirelease.jobs import WorkerPool
 from minirelease.observability.launches import LaunchMetrics
 from minirelease.observability.metrics import process_metrics
@@ -97,6 +100,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # The threads sync endpoints run on, as many as the connection pool is sized for
+        # (db.py), so a request thread does not wait on the pool.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
+        database_slots.open_slots(app)
         await anyio.to_thread.run_sync(lambda: scratch.path)
         # A process whose key is not the platform's active signing key refuses to start.
         await anyio.to_thread.run_sync(claim_signing_key, app.state.session_factory, signer)
@@ -159,9 +166,20 @@ def create_app(
     # /readyz (readiness) and /metrics; a log line and an X-Request-ID for every request,
     # except the high-rate runtime paths, which are logged only when they fail.
     install_operations(app)
+    # Bodies bounded by route before routing (and so before authentication reads one);
+    # inside the request log, which logs the refusals.
+    app.add_middleware(BodyLimit, rule_for=route_body_rules(API_PREFIX))
     app.add_middleware(
         RequestLog, quiet_prefixes=(f"{API_PREFIX}/launch/", "/healthz", "/readyz", "/metrics")
     )
+    # Security headers around the whole stack, so the 500s of its outermost error
+    # handler get them too.
+    build_stack = app.build_middleware_stack
+
+    def secured_stack() -> Any:
+        return SecurityHeaders(build_stack())
+
+    app.build_middleware_stack = secured_stack  # type: ignore[method-assign]
     install_launch_route(app, API_PREFIX)
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(refuse_unknown_query_parameters)])
     for router in ROUTERS:

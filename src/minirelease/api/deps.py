@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -11,14 +10,13 @@ from sqlalchemy.orm import Session
 
 from minirelease.accounts import console_sessions
 from minirelease.accounts import service as accounts
+from minirelease.api import database_slots
 from minirelease.authz import Principal
 from minirelease.config import Settings
 from minirelease.uow import UnitOfWork
 
-
-def get_uow(request: Request) -> Iterator[UnitOfWork]:
-    with UnitOfWork(request.app.state.session_factory) as uow:
-        yield uow
+# Opened once a database slot is free, read-only for GETs (database_slots.py).
+get_uow = database_slots.unit_of_work
 
 
 Uow = Annotated[UnitOfWork, Depends(get_uow)]

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
+from minirelease.http.security_headers import policy_for_page
 from minirelease.web.static import static_url
 
 SWAGGER_JS = "vendor/swagger-ui/swagger-ui-bundle.js"
@@ -57,6 +58,7 @@ def install_docs(app: FastAPI) -> None:
             swagger_ui_parameters=SWAGGER_PARAMETERS | (app.swagger_ui_parameters or {}),
         )
         page.headers.update(PAGE_HEADERS)
+        page.headers["Content-Security-Policy"] = policy_for_page(page.body)
         return page
 
     @app.get("/redoc", include_in_schema=False)
@@ -70,4 +72,5 @@ def install_docs(app: FastAPI) -> None:
             with_google_fonts=False,
         )
         page.headers.update(PAGE_HEADERS)
+        page.headers["Content-Security-Policy"] = policy_for_page(page.body)
         return page

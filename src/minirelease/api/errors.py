@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -33,9 +34,11 @@ STATUS_BY_CODE = {
     "removed": 410,
     "method_not_allowed": 405,
     "payload_too_large": 413,
+    "body_too_large": 413,  # http/body_limit.py, before routing
     "internal_error": 500,
     "unavailable": 503,
     "not_ready": 503,
+    "database_busy": 503,
 }
 
 TITLES = {
@@ -52,9 +55,11 @@ TITLES = {
     "removed": "Removed",
     "method_not_allowed": "Method not allowed",
     "payload_too_large": "Payload too large",
+    "body_too_large": "Request body too large",
     "internal_error": "Internal error",
     "unavailable": "Temporarily unavailable",
     "not_ready": "Not ready",
+    "database_busy": "Database busy",
 }
 
 
@@ -97,6 +102,26 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
         {"loc": [str(part) for part in err.get("loc", ())], "msg": err.get("msg", "")}
         for err in exc.errors()
     ]
+
+
+DATABASE_BUSY_RETRY_SECONDS = 1
+
+
+def _database_busy(request: Request) -> Response:
+    return problem(
+        request,
+        "database_busy",
+        "the database is busy; retry the request",
+        retry_after=DATABASE_BUSY_RETRY_SECONDS,
+    )
+
+
+def _lock_wait_exceeded(exc: OperationalError) -> bool:
+    """SQLite's write lock still held after busy_timeout (or a read transaction's write
+    refused), or a PostgreSQL lock or statement timeout: a retry may well succeed."""
+    message = str(exc.orig).lower()
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return "database is locked" in message or sqlstate in ("55P03", "57014")
 
 
 def install(app: FastAPI) -> None:
@@ -144,8 +169,18 @@ def install(app: FastAPI) -> None:
         reason = (str(exc.orig).splitlines() or ["invalid value"])[0]
         return problem(request, "validation_error", f"a value cannot be stored: {reason}")
 
+    @app.exception_handler(PoolTimeoutError)
+    async def _pool_exhausted(request: Request, exc: PoolTimeoutError) -> Response:
+        # Every pooled connection stayed in use for the pool's timeout (db.py): load, not
+        # a fault; the client retries.
+        log.warning("database connections exhausted on %s: %s", request.url.path, exc)
+        return _database_busy(request)
+
     @app.exception_handler(OperationalError)
     async def _operational(request: Request, exc: OperationalError) -> Response:
+        if _lock_wait_exceeded(exc):
+            log.warning("database lock not obtained on %s: %s", request.url.path, exc.orig)
+            return _database_busy(request)
         log.warning("database unavailable: %s", exc)
         return problem(request, "unavailable", "the database is busy; retry the request")
 

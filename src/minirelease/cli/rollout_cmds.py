@@ -4,7 +4,9 @@ per mini program and partner app: rollback and removal."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -101,6 +103,27 @@ def pilot(
         out.result(release, lambda o: show_release(o, release))
 
 
+_PLAIN_DECIMAL = re.compile(r"\d+(?:\.\d+)?")
+
+
+def percentage_number(text: str) -> int | float:
+    """PERCENTAGE as the JSON number the server wants (it refuses text): plain decimal
+    digits only, so nothing like ``1e2`` or ``nan`` is read as a share of users. A float
+    goes out in its shortest form, which the server reads as that exact decimal; the
+    server checks the range and the steps of 0.01."""
+    value: int | float | None = None
+    if _PLAIN_DECIMAL.fullmatch(text):
+        value = float(text) if "." in text else int(text)
+    # Digits a float cannot hold would be rounded away unseen: refused instead.
+    if value is None or Decimal(str(value)) != Decimal(text):
+        raise CliError(
+            f"PERCENTAGE must be a number such as 5 or 0.5 (0.01 to 100), not {text!r}",
+            code="bad_option",
+            exit_code=Exit.USAGE,
+        )
+    return value
+
+
 def grayscale(
     release_id: ReleaseArg,
     percentage: Annotated[
@@ -124,7 +147,7 @@ def grayscale(
             raise CliError("give a PERCENTAGE or a --plan", code="bad_option", exit_code=Exit.USAGE)
         body: dict[str, Any] = {}
         if percentage is not None:
-            body["percentage"] = percentage  # as text: the server reads it as an exact decimal
+            body["percentage"] = percentage_number(percentage)
         if plan is not None:
             body["plan"] = json_file(plan, "a ramp plan")
         release = api.post(f"/releases/{release_id}/grayscale", body)

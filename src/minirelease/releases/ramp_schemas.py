@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, Field, StrictFloat, StrictInt, StrictStr
+from pydantic import BaseModel, Field, StrictFloat, StrictInt
 from sqlalchemy.orm import Session
 
 from minirelease.releases import health, ramp
@@ -13,11 +13,14 @@ from minirelease.releases.models import RampPlan, Release
 from minirelease.releases.state import Status
 from minirelease.schemas import Body
 
-Number = StrictInt | StrictFloat
+# A JSON number, integer or not (read as a float; a percentage's float is read back as the
+# exact decimal it was written as); not text, not a boolean. One type, so that a refusal
+# names the field alone.
+Number = StrictFloat
 
 
 class RampStepCreate(Body):
-    percentage: StrictInt | StrictFloat | StrictStr = Field(
+    percentage: Number = Field(
         description="0.01 to 100 in steps of 0.01; each step above the one before"
     )
     hold_minutes: StrictInt | None = Field(

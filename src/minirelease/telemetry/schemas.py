@@ -14,7 +14,7 @@ class TelemetryEvent(Body):
     app_id: str = Field(min_length=1, max_length=64)
     version: str = Field(min_length=1, max_length=64)
     release_id: str = Field(min_length=1, max_length=40)
-    outcome: Outcome
+    outcome: Outcome = Field(strict=False)  # from its JSON string (Body is strict)
     count: StrictInt = Field(ge=1, le=MAX_COUNT)
 
     def to_event(self) -> Event:

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from fastapi.responses import Response
 
+from minirelease.api.database_slots import writes
 from minirelease.api.deps import Uow
 from minirelease.miniprograms.qrcodes import CONTENT_TYPES, ImageFormat, QrCode, check_format
 from minirelease.releases import qrcodes
@@ -37,6 +38,7 @@ def image_url(qr: QrCode, image_format: ImageFormat, *, download: bool = False) 
 
 
 @router.get("/mini-programs/{mini_program_id}/qrcodes.{image_format}")
+@writes  # issuing a code is audited
 def qrcode_image(
     mini_program_id: str,
     image_format: str,
