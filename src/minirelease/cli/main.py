@@ -14,6 +14,7 @@ import typer
 
 from minirelease.cli import (
     account_cmds,
+    audit_cmds,
     compat_cmds,
     config_cmds,
     keys_cmds,
@@ -35,6 +36,7 @@ app = typer.Typer(
 )
 server_cmds.register(app)
 keys_cmds.register(app)
+audit_cmds.register(app)
 config_cmds.register(app)
 account_cmds.register(app)
 for _module in (program_cmds, upload_cmd, qr_cmd):
