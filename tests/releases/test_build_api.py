@@ -344,7 +344,7 @@ def test_a_package_over_the_partner_apps_limits_fails_to_build(
     reason = release["build"]["log"][-1]
     assert reason.startswith("package-too-large: main package is ")
     assert "the partner app allows 20,000 bytes" in reason and "main_package_bytes" in reason
-    assert release["allowed_actions"] == ["configure", "cancel"]
+    assert release["allowed_actions"] == ["configuration", "cancel"]
     assert set(os.listdir(settings.blob_dir)) == blobs_before  # no package kept
     problem(s.call("POST", f"/releases/{release_id}/compatibility-runs"), 409, "invalid_transition")
 

@@ -162,9 +162,9 @@ def test_the_threshold_is_strict(client: TestClient, factory: Factory) -> None:
     ramp = grayscale(s, "1.1.0", 1)
     user = next(u for u in (f"edge-{n}" for n in range(10_000)) if 200 <= bucket(ramp, u) < 9_000)
     edge = bucket(ramp, user)
-    s.ok("POST", f"/releases/{ramp}/grayscale", json={"percentage": f"{edge / 100:.2f}"})
+    s.ok("POST", f"/releases/{ramp}/grayscale", json={"percentage": edge / 100})
     assert s.launch(user).json()["channel"] == "online"
-    s.ok("POST", f"/releases/{ramp}/grayscale", json={"percentage": f"{(edge + 1) / 100:.2f}"})
+    s.ok("POST", f"/releases/{ramp}/grayscale", json={"percentage": (edge + 1) / 100})
     assert s.launch(user).json()["channel"] == "grayscale"
 
 

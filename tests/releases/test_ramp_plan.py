@@ -95,7 +95,7 @@ def test_a_plan_may_end_below_100_and_waits_there(
 ) -> None:
     s = scenario(client, factory)
     released(s, "1.0.0")
-    release_id = start_with_plan(s, "1.1.0", plan(("1.5", 10), (2.5, None)))
+    release_id = start_with_plan(s, "1.1.0", plan((1.5, 10), (2.5, None)))
     assert percentage(s, release_id) == 1.5
     due = next_step_at(s, release_id)
     assert [m.basis_points for m in tick(session_factory, due)] == [250]
@@ -268,7 +268,7 @@ def test_a_percentage_given_with_a_plan_must_be_its_first_step(
     assert "first step" in refused["detail"]
     problem(s.call("POST", f"/releases/{release_id}/grayscale", json={}), 422, "validation_error")
     started = s.ok(
-        "POST", f"/releases/{release_id}/grayscale", json={"percentage": "2.00", "plan": body}
+        "POST", f"/releases/{release_id}/grayscale", json={"percentage": 2.00, "plan": body}
     )
     assert started["percentage"] == 2 and started["ramp"]["current_step"] == 0
 

@@ -116,14 +116,33 @@ def revoke_token(session: Session, principal: Principal, *, token_id: str) -> Ap
 def authenticate(session: Session, secret: str | None) -> Principal:
     if not secret:
         raise Unauthenticated("an API token is required: Authorization: Bearer <token>")
-    row = session.execute(
-        select(ApiToken, User)
+    # Every API request starts here, so one round trip: the token's state, its user and
+    # the partner apps the user reviews (one row per partner app, or one with none).
+    rows = session.execute(
+        select(
+            ApiToken.revoked_at,
+            User.id,
+            User.email,
+            User.is_platform_admin,
+            User.is_platform_reviewer,
+            PartnerApp.code,
+        )
+        .select_from(ApiToken)
         .join(User, User.id == ApiToken.user_id)
+        .outerjoin(PartnerReviewer, PartnerReviewer.user_id == User.id)
+        .outerjoin(PartnerApp, PartnerApp.id == PartnerReviewer.partner_app_id)
         .where(ApiToken.token_hash == tokens.digest(secret))
-    ).first()
-    if row is None or row.ApiToken.revoked_at is not None:
+    ).all()
+    if not rows or rows[0].revoked_at is not None:
         raise Unauthenticated("the API token is invalid or revoked")
-    return principal_for(session, row.User)
+    user = rows[0]
+    return Principal(
+        user_id=user.id,
+        email=user.email,
+        is_platform_admin=user.is_platform_admin,
+        is_platform_reviewer=user.is_platform_reviewer,
+        partner_reviewer_of=frozenset(row.code for row in rows if row.code is not None),
+    )
 
 
 def principal_for(session: Session, user: User) -> Principal:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from minirelease.partners.models import PartnerApp
 from minirelease.releases.compat_gate import finished_runs, gate_run
 from minirelease.releases.models import Listing, Release
-from minirelease.releases.state import ACTIVE, ReleaseFacts, Status
+from minirelease.releases.state import ACTIVE, Action, ReleaseFacts, Status, needs_context
 
 
 def listing_for(session: Session, release: Release, *, for_update: bool = False) -> Listing | None:
@@ -21,7 +23,25 @@ def listing_for(session: Session, release: Release, *, for_update: bool = False)
     return session.scalar(query)
 
 
-def facts_for(session: Session, release: Release) -> ReleaseFacts:
+def row_facts(release: Release) -> ReleaseFacts:
+    """The facts the release row holds itself; every other fact at its default."""
+    return ReleaseFacts(
+        status=Status(release.status),
+        basis_points=release.basis_points,
+        paused=release.paused,
+        halted=release.halted,
+        platform_approved=release.platform_decision == "approve",
+        partner_approved=release.partner_decision == "approve",
+    )
+
+
+def facts_for(session: Session, release: Release, action: Action | None = None) -> ReleaseFacts:
+    """The facts of ``release`` for the guards; with ``action``, only those deciding it can
+    read: the row's alone when its guards look at nothing else (state.needs_context), as
+    for pause, resume and halt, which then cost no other query."""
+    row = row_facts(release)
+    if action is not None and not needs_context(row.status, action):
+        return row
     listing = listing_for(session, release)
     finished = finished_runs(session, release)
     run = gate_run(session, release, finished)  # the latest whole one of them
@@ -36,13 +56,8 @@ def facts_for(session: Session, release: Release) -> ReleaseFacts:
             Release.status.in_([s.value for s in ACTIVE]),
         )
     )
-    return ReleaseFacts(
-        status=Status(release.status),
-        basis_points=release.basis_points,
-        paused=release.paused,
-        halted=release.halted,
-        platform_approved=release.platform_decision == "approve",
-        partner_approved=release.partner_decision == "approve",
+    return replace(
+        row,
         compat_finished_on_current_build=bool(finished),
         compat_whole_on_current_build=run is not None,
         compat_failing=bool(run and run.summary and run.summary.get("status") == "fail"),

@@ -7,9 +7,10 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from minirelease.db import Base, utcnow
+from minirelease.partners.models import PartnerApp
 
 
 class Release(Base):
@@ -64,6 +65,11 @@ class Release(Base):
     row_version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": row_version}
+
+    # Read-only (``partner_app_id`` is what is written), never loaded unless asked:
+    # releases/access.py loads it with the release, and the release then holds it, so
+    # the rest of the request finds it in the session (``session.get``) without a query.
+    partner_app: Mapped[PartnerApp] = relationship(viewonly=True, lazy="raise_on_sql")
 
 
 class Listing(Base):

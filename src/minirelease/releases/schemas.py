@@ -5,15 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StrictFloat, StrictInt, StrictStr
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from minirelease.authz import Principal
 from minirelease.db import utcnow
 from minirelease.partners.models import PartnerApp
+from minirelease.releases.allowed import allowed_for
 from minirelease.releases.compat_gate import recorded_scope
 from minirelease.releases.models import CompatibilityRun, Release
-from minirelease.releases.ramp_schemas import RampPlanCreate, RampRead, ramp_read
-from minirelease.releases.state import Status, caller_actions
+from minirelease.releases.ramp_schemas import Number, RampPlanCreate, RampRead, ramp_read
 from minirelease.schemas import Body
 
 
@@ -43,8 +44,9 @@ class PilotRequest(Body):
 
 
 class GrayscaleRequest(Body):
-    # Strict: a JSON true is not 1 %, and "5" stays text for an exact decimal reading.
-    percentage: StrictInt | StrictFloat | StrictStr | None = Field(
+    # A JSON number (Body is strict): not true, not "5"; read as the exact decimal it was
+    # written as (a float's shortest repr), steps of 0.01 checked by the service.
+    percentage: Number | None = Field(
         default=None,
         description="0.01 to 100 in steps of 0.01; only goes up. With a plan: may be left"
         " out, else must be the plan's first step",
@@ -102,7 +104,15 @@ class ReleaseRead(BaseModel):
     server_domains: list[Any] | None
     h5_domains: list[Any] | None
     pilot_tester_ids: list[Any]
-    allowed_actions: list[str]
+    allowed_actions: list[str] = Field(
+        description="What the caller may do now, given their role, the partner app's policy"
+        " and the release's state: each the path under `/releases/{id}/` that does it"
+        " (`configuration` is a PUT, the others POSTs): `configuration`,"
+        " `compatibility-runs`, `apply`, `withdraw`, `pilot` (start, or replace the testers),"
+        " `pilot/complete`, `grayscale`, `pause`, `resume`, `halt`, `full-release`, `cancel`;"
+        " and `reviews:<side>:<decision>` for `POST /reviews` with that side and decision"
+        " (e.g. `reviews:partner:approve`). Rollback and removal act on the listing."
+    )
     rollback_of: str | None
     grayscale_started_at: dt.datetime | None
     released_at: dt.datetime | None
@@ -111,7 +121,14 @@ class ReleaseRead(BaseModel):
     ramp: RampRead | None = None
 
 
-def release_read(session: Session, release: Release) -> ReleaseRead:
+def release_read(
+    session: Session,
+    release: Release,
+    principal: Principal,
+    allowed_actions: list[str] | None = None,
+) -> ReleaseRead:
+    """``release`` as ``principal`` sees it: its ``allowed_actions`` are theirs (read here
+    unless given: a list's page reads them at once, allowed.allowed_for_page)."""
     partner = session.get(PartnerApp, release.partner_app_id)
     run = session.get(CompatibilityRun, release.compat_run_id) if release.compat_run_id else None
     return ReleaseRead(
@@ -151,7 +168,9 @@ def release_read(session: Session, release: Release) -> ReleaseRead:
         server_domains=release.server_domains,
         h5_domains=release.h5_domains,
         pilot_tester_ids=release.pilot_tester_ids,
-        allowed_actions=[a.value for a in caller_actions(Status(release.status))],
+        allowed_actions=(
+            allowed_for(session, release, principal) if allowed_actions is None else allowed_actions
+        ),
         rollback_of=release.rollback_of,
         grayscale_started_at=release.grayscale_started_at,
         released_at=release.released_at,

@@ -208,6 +208,25 @@ def _after_percentage(_: ReleaseFacts, p: Params) -> Status:
     return Status.RELEASED if p.basis_points == FULL else Status.GRAYSCALE
 
 
+# The guards and computed targets above that read nothing but the release row's own facts
+# (status, basis_points, paused, halted, the two approvals) and the action's params. A
+# transition made of these only is decided without reading any other row (needs_context).
+# Leaving a new one out is safe: it only costs those reads.
+_ROW_ONLY: frozenset[Callable[[ReleaseFacts, Params], object]] = frozenset(
+    {
+        _side_not_yet_approved,
+        _start_percentage,
+        _percentage_rises,
+        _ramp_moving,
+        _not_halted,
+        _not_paused,
+        _paused_or_halted,
+        _after_approval,
+        _after_percentage,
+    }
+)
+
+
 # The table ------------------------------------------------------------------------------
 
 S, A = Status, Action
@@ -275,6 +294,19 @@ def allowed_actions(status: Status) -> list[Action]:
 def caller_actions(status: Status) -> list[Action]:
     """The actions a caller may ask for from ``status`` (guards aside)."""
     return [action for action in allowed_actions(status) if action not in SYSTEM_ACTIONS]
+
+
+def needs_context(status: Status, action: Action) -> bool:
+    """Whether deciding ``action`` from ``status`` may read facts beyond the release row
+    (its listing, compatibility runs, partner app, sibling releases): False for pause,
+    resume, halt and the like, whose facts are then read from the row alone."""
+    transition = _BY_KEY.get((status, action))
+    if transition is None:
+        return False  # refused whatever the facts
+    parts: list[Callable[[ReleaseFacts, Params], object]] = list(transition.guards)
+    if not isinstance(transition.target, Status):
+        parts.append(transition.target)
+    return any(part not in _ROW_ONLY for part in parts)
 
 
 def decide(facts: ReleaseFacts, action: Action, params: Params | None = None) -> Status:

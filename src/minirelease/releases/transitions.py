@@ -52,7 +52,7 @@ def transition(
     """Apply ``action`` (refused with ``InvalidTransition`` by the guards), set the given
     field ``changes`` with it, keep the release's ramp plan in step (``now``: the clock of
     a periodic caller), and record the audit event ``release.<action>``."""
-    target = decide(facts_for(session, release), action, params)
+    target = decide(facts_for(session, release, action), action, params)
     changes = changes or {}
     before = snapshot(release, *changes)
     release.status = target.value

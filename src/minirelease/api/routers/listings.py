@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from minirelease.api.deps import CurrentUser, Uow
+from minirelease.authz import Principal
 from minirelease.releases import listings
 from minirelease.releases.schemas import ReleaseRead, release_read
 from minirelease.schemas import Body
@@ -38,14 +39,14 @@ class ListingRead(BaseModel):
     recent_releases: list[dict[str, str | None]]
 
 
-def _read(uow: Uow, view: listings.ListingView) -> ListingRead:
+def _read(uow: Uow, view: listings.ListingView, principal: Principal) -> ListingRead:
     session = uow.session
     return ListingRead(
         mini_program_id=view.mini_program.id,
         app_id=view.mini_program.app_id,
         partner_app=view.partner.code,
-        online=release_read(session, view.online) if view.online else None,
-        active_release=release_read(session, view.active) if view.active else None,
+        online=release_read(session, view.online, principal) if view.online else None,
+        active_release=release_read(session, view.active, principal) if view.active else None,
         removal={"status": view.listing.removal_status, "reason": view.listing.removal_reason},
         recent_releases=[
             {
@@ -61,7 +62,7 @@ def _read(uow: Uow, view: listings.ListingView) -> ListingRead:
 
 def _state(uow: Uow, principal: CurrentUser, mini_program_id: str, code: str) -> ListingRead:
     view = listings.read_listing(uow.session, principal, mini_program_id=mini_program_id, code=code)
-    read = _read(uow, view)
+    read = _read(uow, view, principal)
     uow.commit()  # a listing row may have been created on first look
     return read
 

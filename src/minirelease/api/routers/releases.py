@@ -3,17 +3,20 @@ reviews, release preparation and release (design §3, §7)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
 
-from minirelease.api.deps import CurrentUser, CurrentUserOrSession, DbSession, Uow
+from minirelease.accounts import service as accounts
+from minirelease.api.deps import CurrentUser, CurrentUserOrSession, DbSession, Uow, UserToken
 from minirelease.api.paging import PageRead, Paging, page_read
 from minirelease.authz import Principal
 from minirelease.errors import NotFound
 from minirelease.releases import compat_runs, queries, review, rollout_actions, service
+from minirelease.releases.allowed import allowed_for_page
 from minirelease.releases.models import Release
 from minirelease.releases.schemas import (
     ApplyRequest,
@@ -38,8 +41,8 @@ def _notify_jobs(request: Request, uow: UnitOfWork) -> None:
     uow.after_commit(request.app.state.jobs.notify)
 
 
-def _done(uow: UnitOfWork, release: Release) -> ReleaseRead:
-    read = release_read(uow.session, release)
+def _done(uow: UnitOfWork, release: Release, principal: Principal) -> ReleaseRead:
+    read = release_read(uow.session, release, principal)
     uow.commit()
     return read
 
@@ -56,7 +59,7 @@ def create_release(
         partner_app=body.partner_app,
     )
     _notify_jobs(request, uow)
-    return _done(uow, release)
+    return _done(uow, release, principal)
 
 
 @router.get("/mini-programs/{mini_program_id}/releases")
@@ -64,7 +67,8 @@ def list_releases(
     mini_program_id: str, principal: CurrentUser, session: DbSession, page: Paging
 ) -> PageRead[ReleaseRead]:
     releases = service.list_releases(session, principal, mini_program_id=mini_program_id, page=page)
-    return page_read(releases, lambda r: release_read(session, r))
+    allowed = allowed_for_page(session, releases, principal)
+    return page_read(releases, lambda r: release_read(session, r, principal, allowed[r.id]))
 
 
 @router.get("/releases")
@@ -101,12 +105,30 @@ def list_visible_releases(
         order=order,
         page=page,
     )
-    return page_read(releases, lambda r: release_read(session, r))
+    allowed = allowed_for_page(session, releases, principal)
+    return page_read(releases, lambda r: release_read(session, r, principal, allowed[r.id]))
 
 
+def _authenticated(
+    request: Request, token: str | None, work: Callable[[UnitOfWork, Principal], ReleaseRead]
+) -> ReleaseRead:
+    """``work`` in a unit of work of its own, for the caller the token names: what the
+    ``Uow`` and ``CurrentUser`` dependencies give, on one worker thread."""
+    with UnitOfWork(request.app.state.session_factory) as uow:
+        return work(uow, accounts.authenticate(uow.session, token))
+
+
+# The release read and the plain actions below are the API's hottest routes (a console
+# page, a CLI wait loop, a ramp driven by a script). FastAPI runs every sync dependency,
+# a sync endpoint and its response's validation each on a worker thread of their own;
+# these run as one async endpoint that sends all of their work to one thread instead.
 @router.get("/releases/{release_id}")
-def get_release(release_id: str, principal: CurrentUser, session: DbSession) -> ReleaseRead:
-    return release_read(session, service.get_release(session, principal, release_id=release_id))
+async def get_release(release_id: str, request: Request, token: UserToken) -> ReleaseRead:
+    def read(uow: UnitOfWork, principal: Principal) -> ReleaseRead:
+        release = service.get_release(uow.session, principal, release_id=release_id)
+        return release_read(uow.session, release, principal)
+
+    return await run_in_threadpool(_authenticated, request, token, read)
 
 
 @router.get("/releases/{release_id}/configuration")
@@ -125,7 +147,7 @@ def put_configuration(
         uow.session, principal, release_id=release_id, changes=body
     )
     _notify_jobs(request, uow)
-    return _done(uow, release)
+    return _done(uow, release, principal)
 
 
 class RunStart(Body):
@@ -196,7 +218,7 @@ def apply(
     release = review.apply_for_release(
         uow.session, principal, release_id=release_id, basic_info=edits
     )
-    return _done(uow, release)
+    return _done(uow, release, principal)
 
 
 @router.post("/releases/{release_id}/reviews")
@@ -211,7 +233,7 @@ def post_review(
         decision=body.decision,
         comment=body.comment,
     )
-    return _done(uow, release)
+    return _done(uow, release, principal)
 
 
 @router.post("/releases/{release_id}/pilot")
@@ -226,7 +248,7 @@ def pilot(release_id: str, body: PilotRequest, principal: CurrentUser, uow: Uow)
     release = act(
         uow.session, principal, release_id=release_id, tester_user_ids=body.tester_user_ids
     )
-    return _done(uow, release)
+    return _done(uow, release, principal)
 
 
 @router.post("/releases/{release_id}/grayscale")
@@ -242,7 +264,7 @@ def grayscale(
         percentage=body.percentage,
         plan=body.plan.to_spec() if body.plan is not None else None,
     )
-    return _done(uow, release)
+    return _done(uow, release, principal)
 
 
 Action = Callable[..., Release]
@@ -259,9 +281,12 @@ _PLAIN_ACTIONS: dict[str, tuple[Action, str]] = {
 }
 
 
-def _plain_endpoint(act: Action) -> Callable[[str, Principal, UnitOfWork], ReleaseRead]:
-    def endpoint(release_id: str, principal: CurrentUser, uow: Uow) -> ReleaseRead:
-        return _done(uow, act(uow.session, principal, release_id=release_id))
+def _plain_endpoint(act: Action) -> Callable[[str, Request, str | None], Awaitable[ReleaseRead]]:
+    async def endpoint(release_id: str, request: Request, token: UserToken) -> ReleaseRead:
+        def work(uow: UnitOfWork, principal: Principal) -> ReleaseRead:
+            return _done(uow, act(uow.session, principal, release_id=release_id), principal)
+
+        return await run_in_threadpool(_authenticated, request, token, work)
 
     return endpoint
 

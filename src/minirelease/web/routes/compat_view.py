@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from minirelease.compat.matrix import FULL
 from minirelease.errors import ValidationFailed
+from minirelease.releases.allowed import ENDPOINTS
 from minirelease.releases.compat_choices import (
     MatrixChoices,
     Narrowing,
@@ -103,7 +104,7 @@ def compat_context(session: Session, release: Release, can: Iterable[str]) -> di
     report = shown.report if shown is not None and shown.status == "finished" else None
     latest = runs[0] if runs else None
     gate = gate_run(session, release)
-    can_test = Action.TEST.value in set(can)
+    can_test = ENDPOINTS[Action.TEST] in set(can)
     return {
         "compat": {
             "run": _shown_run(shown, release, choices) if shown is not None else None,

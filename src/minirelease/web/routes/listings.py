@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from minirelease.api.database_slots import writes
 from minirelease.api.deps import Uow
 from minirelease.api.errors import STATUS_BY_CODE
 from minirelease.authz import Permission, Principal
@@ -116,6 +117,7 @@ def listing_page(
 
 
 @router.get(PAIR)
+@writes  # the QR code look-ahead writes its audit event in a savepoint it rolls back
 def listing(
     mini_program_id: str,
     code: str,

@@ -2,8 +2,9 @@
 the release with its mini program, partner app and the viewer's roles, the step bar, the
 build, the configuration form, the compatibility section and the Apply section.
 
-Which buttons appear is the state machine's answer (``caller_actions`` of the status) for
-a viewer who may manage the release; nothing here decides a rule of its own."""
+Which buttons appear is the state machine's answer for the status and the viewer's
+permissions (releases/allowed.requestable, by endpoint name; guards aside, as the page
+says why a guard refuses); nothing here decides a rule of its own."""
 
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ from minirelease.miniprograms.rules import CATEGORIES
 from minirelease.partners.models import PartnerApp
 from minirelease.releases import preview
 from minirelease.releases.access import load_release
+from minirelease.releases.allowed import ENDPOINTS, requestable
 from minirelease.releases.models import Release
-from minirelease.releases.state import Action, Status, caller_actions
+from minirelease.releases.state import Action, Status
 from minirelease.web.routes.compat_view import compat_context
 from minirelease.web.routes.release_steps import steps_for
 from minirelease.web.routes.rollout import rollout_context
@@ -57,7 +59,7 @@ class Loaded:
     partner: PartnerApp
     roles: set[Role]
     manages: bool  # the viewer is of the team that takes the release through its steps
-    can: frozenset[str]  # the actions this viewer may ask for now
+    can: frozenset[str]  # the endpoints this viewer may call now (allowed.py's names)
 
 
 def load(session: Session, viewer: Principal, release_id: str) -> Loaded:
@@ -65,11 +67,7 @@ def load(session: Session, viewer: Principal, release_id: str) -> Loaded:
     partner = session.get(PartnerApp, release.partner_app_id)
     assert partner is not None
     manages = Permission.RELEASE_MANAGE in granted(roles)
-    can = (
-        frozenset(a.value for a in caller_actions(Status(release.status)))
-        if manages
-        else frozenset()
-    )
+    can = frozenset(requestable(Status(release.status), granted(roles)))
     return Loaded(release, mp, partner, roles, manages, can)
 
 
@@ -95,7 +93,7 @@ def configuration_context(loaded: Loaded, form: FormState | None = None) -> dict
         "configuration": {
             "values": {**current, **form.values},
             "errors": form.errors,
-            "editable": Action.CONFIGURE.value in loaded.can,
+            "editable": ENDPOINTS[Action.CONFIGURE] in loaded.can,
             "next_build": loaded.release.build_number + 1,
         }
     }
@@ -110,7 +108,7 @@ def apply_context(
 ) -> dict[str, Any]:
     release, mp = loaded.release, loaded.mini_program
     form = form or FormState()
-    can_apply = Action.APPLY.value in loaded.can
+    can_apply = ENDPOINTS[Action.APPLY] in loaded.can
     refusal = None
     if can_apply:
         refused = preview.refusal_for(session, release, Action.APPLY)
@@ -119,7 +117,7 @@ def apply_context(
     return {
         "apply": {
             "can_apply": can_apply,
-            "can_withdraw": Action.WITHDRAW.value in loaded.can,
+            "can_withdraw": ENDPOINTS[Action.WITHDRAW] in loaded.can,
             "refusal": refusal,
             "values": {**basic, **form.values},
             "errors": form.errors,
