@@ -147,7 +147,7 @@ def test_the_html_report_escapes_what_the_package_contains(
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     assert page.headers["content-security-policy"] == (
-        "default-src 'none'; style-src 'unsafe-inline'"
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
     )
     html = page.text
     assert "<script" not in html

@@ -26,8 +26,10 @@ def test_first_engine_runs_on_several_threads_at_once_do_not_crash() -> None:
         batch = [
             subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE) for _ in range(AT_ONCE)
         ]
-        for process in batch:
-            _, stderr = process.communicate(timeout=60)
+        # Every process of the batch is waited for (and its pipes closed) before a failure
+        # is reported, so none is left behind for the next test to trip over.
+        stderrs = [process.communicate(timeout=60)[1] for process in batch]
+        for process, stderr in zip(batch, stderrs, strict=True):
             if process.returncode != 0:
                 pytest.fail(f"exit {process.returncode}: {stderr.decode(errors='replace')[:2000]}")
             outcomes.append(process.returncode)

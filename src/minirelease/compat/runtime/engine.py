@@ -46,8 +46,11 @@ _JSAPI_TABLE: Final = "jsapi_table.json"
 # sandbox) with a check-then-set that two threads can both pass; V8 then aborts with
 # "Check failed: !IsConfigurablePoolInitialized()" (SIGTRAP). mini-racer locks only its
 # own initialisation (``init_mini_racer``), not the creation of contexts, so two job
-# threads starting their first compatibility runs together crashed the server. Creating
-# an isolate takes milliseconds; the runs themselves still go on in parallel.
+# threads starting their first compatibility runs together crashed the server. And on
+# some machines creating an isolate while another thread's isolate evaluates crashes too
+# (SIGSEGV in mini-racer's value conversion, seen with 0.14.0 and 0.14.1). So a process
+# runs one isolate at a time, from creation to close: the engine processes (runtime/
+# child.py) run one run at a time anyway, and parallel runs are parallel processes.
 _creating = threading.Lock()
 
 
@@ -207,8 +210,8 @@ def _call(call: Mapping[str, Any]) -> ApiCall:
 def _isolate(memory_limit_bytes: int) -> Iterator[MiniRacer]:
     with _creating:
         engine = MiniRacer()
-    try:
-        engine.set_hard_memory_limit(memory_limit_bytes)
-        yield engine
-    finally:
-        engine.close()
+        try:
+            engine.set_hard_memory_limit(memory_limit_bytes)
+            yield engine
+        finally:
+            engine.close()
