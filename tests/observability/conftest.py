@@ -1,25 +1,6 @@
-"""Webhook deliveries in these tests go to receivers on 127.0.0.1."""
+"""Webhook deliveries in these tests go to receivers on 127.0.0.1: the webhook tests'
+fixtures (settings that allow private destinations, a receiver) serve here too."""
 
-from __future__ import annotations
+from tests.webhooks.conftest import receiver, settings
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-from sqlalchemy import Engine
-
-from minirelease.config import Settings
-from tests.webhooks.receiver import Receiver, receiving
-
-
-@pytest.fixture
-def settings(tmp_path: Path, engine: Engine) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data", database_url=str(engine.url), webhooks_allow_private=True
-    )
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with receiving() as running:
-        yield running
+__all__ = ["receiver", "settings"]
