@@ -118,6 +118,11 @@ class JobQueue(Protocol):
 
     def complete(self, job_id: str, *, worker_id: str) -> bool: ...
 
+    def complete_in(self, session: Session, job_id: str, *, worker_id: str) -> bool:
+        """Mark the job succeeded in the caller's transaction, locking it first, if this
+        worker still holds it; False (and nothing changed) when it was taken away."""
+        ...
+
     def fail(
         self,
         job_id: str,

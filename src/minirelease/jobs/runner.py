@@ -33,6 +33,7 @@ from minirelease.jobs.queue import ClaimedJob, Clock, FailOutcome, FailureHook, 
 from minirelease.jobs.reconciler import pid_alive
 from minirelease.jobs.sqlqueue import DEFAULT_LEASE, SqlJobQueue
 from minirelease.jobs.workerid import WorkerId, is_orphaned
+from minirelease.uow import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,8 @@ class JobContext:
     # Set when the job was taken from this worker (its lease ran out): a long handler
     # may give up early, as its outcome will not be recorded.
     lease_lost: threading.Event = field(default_factory=threading.Event)
+    # Set once the handler's outcome committed together with the job's completion.
+    completed: threading.Event = field(default_factory=threading.Event)
 
     @property
     def attempt(self) -> int:
@@ -73,6 +76,18 @@ class JobContext:
     @property
     def payload(self) -> dict[str, Any]:
         return self.job.payload
+
+    def completes_with(self, uow: UnitOfWork) -> bool:
+        """Fence a handler's outcome: mark the job succeeded in the outcome's own
+        transaction, if this worker still holds it. False when the job was taken from
+        this worker (handed back on shutdown, or its lease ran out): the handler then
+        records nothing, as the job's next attempt will. Call it before locking the
+        subject, so that every transaction takes the job's lock first."""
+        if not self.queue.complete_in(uow.session, self.job.id, worker_id=self.worker_id):
+            self.lease_lost.set()
+            return False
+        uow.after_commit(self.completed.set)
+        return True
 
     def heartbeat(self) -> bool:
         """Extend the lease now (the pool also does it periodically)."""
@@ -336,6 +351,8 @@ class WorkerPool:
             )
             if outcome is FailOutcome.LOST:
                 logger.warning("job %s was taken from worker %s", job.id, ctx.worker_id)
+            return
+        if ctx.completed.is_set():
             return
         if not self.queue.complete(job.id, worker_id=ctx.worker_id):
             logger.warning("job %s finished after it was taken from %s", job.id, ctx.worker_id)

@@ -83,13 +83,18 @@ class SqlJobQueue:
 
     def complete(self, job_id: str, *, worker_id: str) -> bool:
         with UnitOfWork(self._sessions) as uow:
-            job = _owned(uow.session, job_id, worker_id)
-            if job is None:
+            if not self.complete_in(uow.session, job_id, worker_id=worker_id):
                 return False
-            job.status = JobStatus.SUCCEEDED.value
-            job.finished_at = self.clock()
-            job.lease_expires_at = None
             uow.commit()
+        return True
+
+    def complete_in(self, session: Session, job_id: str, *, worker_id: str) -> bool:
+        job = _owned(session, job_id, worker_id)
+        if job is None:
+            return False
+        job.status = JobStatus.SUCCEEDED.value
+        job.finished_at = self.clock()
+        job.lease_expires_at = None
         return True
 
     def fail(

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Text, cast, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from minirelease.build.config import BuildConfiguration
 from minirelease.build.package import build_package
@@ -80,15 +80,14 @@ class ReleaseWorkers:
                 )
         except PackageInvalid as refused:
             out.unlink(missing_ok=True)
-            self._record_build(ctx.session_factory, ctx.subject_id, build_number, failure=refused)
+            self._record_build(ctx, build_number, failure=refused)
             return
         try:
             self.store.put(out, result.sha256)
         finally:
             out.unlink(missing_ok=True)
         self._record_build(
-            ctx.session_factory,
-            ctx.subject_id,
+            ctx,
             build_number,
             fields={
                 "build_status": "succeeded",
@@ -102,15 +101,16 @@ class ReleaseWorkers:
 
     def _record_build(
         self,
-        session_factory: sessionmaker[Any],
-        release_id: str,
+        ctx: JobContext,
         build_number: int,
         *,
         fields: dict[str, Any] | None = None,
         failure: PackageInvalid | None = None,
     ) -> None:
-        with UnitOfWork(session_factory) as uow:
-            release = _current_build(uow.session, release_id, build_number, lock=True)
+        with UnitOfWork(ctx.session_factory) as uow:
+            if not ctx.completes_with(uow):
+                return
+            release = _current_build(uow.session, ctx.subject_id, build_number, lock=True)
             if release is None:
                 return
             if failure is not None:
@@ -171,6 +171,8 @@ class ReleaseWorkers:
             if previous is not None:
                 previous.unlink(missing_ok=True)
         with UnitOfWork(ctx.session_factory) as uow:
+            if not ctx.completes_with(uow):
+                return
             found = _current_run(uow.session, ctx.subject_id, lock=True)
             if found is None:
                 return
