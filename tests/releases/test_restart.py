@@ -19,9 +19,10 @@ from tests.releases.heavy_package import heavy_zip
 from tests.releases.live import ServerProcess, wait_until
 from tests.releases.stack import API, Stack, read
 
-# From the second server's start to the finished work; measured at 4 to 9 s (start-up,
-# then about 2.5 s of build or 6 s of compatibility run on one core).
-RECOVERY_TIMEOUT = 30
+# From the second server's start to the finished work; measured at 6 to 10 s on a quiet
+# machine (3 s of start-up, then about 3 s of build or 5 s of compatibility run), and up
+# to three times that beside a full parallel test run on two cores.
+RECOVERY_TIMEOUT = 60
 
 
 def _read(client: httpx2.Client, release_id: str) -> dict[str, Any]:
@@ -77,9 +78,9 @@ def test_a_build_killed_mid_way_is_finished_once_by_the_next_server(stack: Stack
     package = LocalBlobStore(stack.data_dir / "blobs").path(release["build"]["sha256"])
     assert package.stat().st_size == release["build"]["size"]
     assert stack.events(release_id, "release.build_succeeded") == 1
-    # The job is marked done in a transaction of its own, just after the outcome's.
-    wait_until(lambda: stack.job(release_id).status == JobStatus.SUCCEEDED, timeout=10)
+    # The job is marked done in the outcome's own transaction.
     job = stack.job(release_id)
+    assert job.status == JobStatus.SUCCEEDED
     assert job.attempts == 2
     assert job.error is not None and "its process is gone" in job.error
 
@@ -90,7 +91,7 @@ def test_a_compatibility_run_killed_mid_way_is_finished_once_by_the_next_server(
 ) -> None:
     first = stack.serve()
     with stack.client(first) as client:
-        release_id = stack.release(client, heavy_zip(modules=4000, blocks_per_module=20))
+        release_id = stack.release(client, heavy_zip(modules=1500, blocks_per_module=20))
         wait_until(lambda: _read(client, release_id)["status"] == "awaiting_test", timeout=30)
         started = client.post(f"{API}/releases/{release_id}/compatibility-runs")
         assert started.status_code == 202, started.text
@@ -121,6 +122,5 @@ def test_a_compatibility_run_killed_mid_way_is_finished_once_by_the_next_server(
     assert set(summary["findings_by_rule"]) <= {"slow-first-download", "memory-risk"}
     assert run_read["report"]["summary"] == run_read["summary"]
     assert stack.events(release_id, "release.test_finished") == 1
-    # The job is marked done in a transaction of its own, just after the outcome's.
-    wait_until(lambda: stack.job(run_id).status == JobStatus.SUCCEEDED, timeout=10)
-    assert stack.job(run_id).attempts == 2
+    # The job is marked done in the outcome's own transaction.
+    assert (stack.job(run_id).status, stack.job(run_id).attempts) == (JobStatus.SUCCEEDED, 2)
