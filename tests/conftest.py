@@ -28,6 +28,10 @@ pytest_plugins = ["tests.releases.live_scenario", "tests.releases.stack"]
 # argon2id's real cost (about 0.1 s a hash) is for real passwords; the suite hashes many.
 # Set before the app is imported by a test, and inherited by the servers tests start.
 os.environ.setdefault("MINIRELEASE_PASSWORD_HASHING", "cheapest")
+# Rate-limit counters per app (and per server process the tests start), so that one
+# test's uploads or failed tokens never throttle the next; tests/ratelimits exercises
+# the shared stores (the database, a SQLite file, Redis).
+os.environ.setdefault("MINIRELEASE_RATE_LIMIT_STORAGE", "memory://")
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -12,15 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, get_args, get_origin
-from urllib.parse import urlsplit
 
-from annotated_types import Ge, Gt, Le
 from pydantic import (
     AfterValidator,
-    AllowInfNan,
     Field,
     ValidationError,
     ValidationInfo,
@@ -40,49 +36,23 @@ from minirelease.compat.child_process import MIB
 from minirelease.compat.lab import LAB_MEMORY_BYTES, LAB_TIMEOUT_SECONDS
 from minirelease.compat.process_pool import ProcessLimits
 from minirelease.compat.runtime.limits import ENGINE_MEMORY_BYTES
+from minirelease.config_types import (
+    Expect,
+    Flag,
+    HttpUrl,
+    NonNegativeNumber,
+    Port,
+    PositiveInt,
+    PositiveNumber,
+    RateLimits,
+    one_of,
+    valid_limit_store,
+    valid_storage_url,
+)
+from minirelease.ratelimits.policy import LimitName, RateLimitPolicy, parse_limits
 
 ENV_PREFIX = "MINIRELEASE_"
 
-
-@dataclass(frozen=True)
-class Expect:
-    """What a value of this type must be, for the error message naming the variable."""
-
-    text: str
-
-
-def _one_of(options: tuple[str, ...] | Mapping[str, Any]) -> AfterValidator:
-    allowed = tuple(options)
-
-    def check(value: str) -> str:
-        if value not in allowed:
-            raise ValueError(f"must be one of {', '.join(allowed)}")
-        return value
-
-    return AfterValidator(check)
-
-
-def _http_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("must be an http(s) URL")
-    return value
-
-
-def _storage_url(value: str) -> str:
-    # Imported here: the storage factory imports this module for the Settings type.
-    from minirelease.storage.factory import parse_storage_url
-
-    parse_storage_url(value)  # its StorageConfigError (a ValueError) names the variable
-    return value
-
-
-PositiveInt = Annotated[int, Gt(0), Expect("a positive integer")]
-PositiveNumber = Annotated[float, Gt(0), AllowInfNan(False), Expect("a positive number")]
-NonNegativeNumber = Annotated[float, Ge(0), AllowInfNan(False), Expect("a number, 0 or more")]
-Port = Annotated[int, Ge(1), Le(65535), Expect("a port number (1 to 65535)")]
-Flag = Annotated[bool, Expect("a boolean (1, true, yes or 0, false, no)")]
-HttpUrl = Annotated[str, AfterValidator(_http_url)]
 
 # Settings whose value is never shown (``minirelease config check`` masks them).
 SECRET: dict[str, Any] = {"secret": True}
@@ -105,7 +75,7 @@ class Settings(BaseSettings):
     # Where packages and builds are kept: unset for the data directory's blobs/,
     # s3://bucket/prefix for an S3-compatible store (at s3_endpoint_url when not AWS), or
     # file:///directory. Public packages redirect to package_base_url + key when it is set.
-    storage_url: Annotated[str, AfterValidator(_storage_url)] | None = Field(
+    storage_url: Annotated[str, AfterValidator(valid_storage_url)] | None = Field(
         default=None,
         description="where packages and builds are kept: s3://bucket/prefix or file:///dir",
     )
@@ -158,7 +128,7 @@ class Settings(BaseSettings):
     # Compatibility runs go to lab processes (one per job thread at most), whose smoke
     # tests go to engine processes: memory and reuse of each, enforced from outside them,
     # and how long a whole run may take.
-    lab_priority: Annotated[str, _one_of(LAB_PRIORITIES)] = Field(
+    lab_priority: Annotated[str, one_of(LAB_PRIORITIES)] = Field(
         default="idle", description="CPU priority of the lab's processes: idle, low or normal"
     )
     lab_memory_mb: PositiveInt = Field(
@@ -210,7 +180,7 @@ class Settings(BaseSettings):
         default=None, description="port on which `minirelease worker` serves /metrics"
     )
     # None: the command's default (json for serve and worker, text for demo).
-    log_format: Annotated[str, _one_of(("json", "text"))] | None = Field(
+    log_format: Annotated[str, one_of(("json", "text"))] | None = Field(
         default=None, description="json (one object per line) or text"
     )
     session_idle_minutes: PositiveNumber = Field(
@@ -229,9 +199,35 @@ class Settings(BaseSettings):
     sign_in_window_minutes: PositiveNumber = Field(
         default=15.0, description="the window failed sign-ins are counted in"
     )
+    # Rate limits (ratelimits/): where the counters live, and the limits per client
+    # (its address; behind a trusted proxy, the one X-Forwarded-For names) and account.
+    rate_limit_storage: Annotated[str, AfterValidator(valid_limit_store)] | None = Field(
+        default=None, description="redis://… or memory://; unset: the database"
+    )
+    rate_limit_failed_auth_per_client: RateLimits = Field(
+        default="30/minute", description="unknown bearer tokens or partner keys from one client"
+    )
+    rate_limit_invitation_guesses_per_client: RateLimits = Field(
+        default="10/hour", description="unknown invitation tokens tried from one client"
+    )
+    rate_limit_invitation_guesses_per_account: RateLimits = Field(
+        default="10/hour", description="unknown invitation tokens tried by one account"
+    )
+    rate_limit_uploads_per_client: RateLimits = Field(
+        default="600/hour", description="version uploads from one client"
+    )
+    rate_limit_uploads_per_account: RateLimits = Field(
+        default="120/hour", description="version uploads by one account"
+    )
+    rate_limit_compat_runs_per_client: RateLimits = Field(
+        default="600/hour", description="compatibility runs started from one client"
+    )
+    rate_limit_compat_runs_per_account: RateLimits = Field(
+        default="120/hour", description="compatibility runs started by one account"
+    )
     # Read where passwords are hashed (accounts/passwords.py, from the environment, as it
     # has no settings at hand); here for validation, the README and `config check`.
-    password_hashing: Annotated[str, _one_of(PASSWORD_HASHING_PROFILES)] = Field(
+    password_hashing: Annotated[str, one_of(PASSWORD_HASHING_PROFILES)] = Field(
         default="rfc9106-low-memory",
         description="argon2id parameters; cheapest is for test suites only",
     )
@@ -297,6 +293,22 @@ class Settings(BaseSettings):
             per_email=self.sign_in_failures_per_email,
             per_client=self.sign_in_failures_per_client,
             window=dt.timedelta(minutes=self.sign_in_window_minutes),
+        )
+
+    def rate_limit_policy(self) -> RateLimitPolicy:
+        name = LimitName
+        return RateLimitPolicy(
+            per_client={
+                name.FAILED_AUTH: parse_limits(self.rate_limit_failed_auth_per_client),
+                name.INVITATION_GUESS: parse_limits(self.rate_limit_invitation_guesses_per_client),
+                name.UPLOAD: parse_limits(self.rate_limit_uploads_per_client),
+                name.COMPAT_RUN: parse_limits(self.rate_limit_compat_runs_per_client),
+            },
+            per_account={
+                name.INVITATION_GUESS: parse_limits(self.rate_limit_invitation_guesses_per_account),
+                name.UPLOAD: parse_limits(self.rate_limit_uploads_per_account),
+                name.COMPAT_RUN: parse_limits(self.rate_limit_compat_runs_per_account),
+            },
         )
 
     @property

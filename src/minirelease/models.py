@@ -8,6 +8,7 @@ from minirelease.jobs.leases import PeriodicLease
 from minirelease.jobs.models import Job
 from minirelease.miniprograms.models import MiniProgram, Version
 from minirelease.partners.models import PartnerApp, PartnerReviewer
+from minirelease.ratelimits.models import RateLimitCounter
 from minirelease.releases.models import CompatibilityRun, Listing, RampPlan, Release
 from minirelease.rollout.serial import RolloutSerial
 from minirelease.signing_keys.models import SigningKey
@@ -31,6 +32,7 @@ __all__ = [
     "PartnerReviewer",
     "PeriodicLease",
     "RampPlan",
+    "RateLimitCounter",
     "Release",
     "RolloutSerial",
     "SigningKey",
