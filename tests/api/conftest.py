@@ -15,6 +15,8 @@ from sqlalchemy.orm import sessionmaker
 
 from minirelease.api.app import create_app
 from minirelease.config import Settings
+from minirelease.ratelimits import Limiter
+from minirelease.ratelimits.storage import open_storage
 from minirelease.storage import open_blob_store
 from tests.engines import SHARED_LAB
 
@@ -34,5 +36,10 @@ def api_client(
     shared_app.state.settings = settings
     shared_app.state.session_factory = session_factory
     shared_app.state.blob_store = open_blob_store(settings)
+    counters = open_storage(
+        settings.rate_limit_storage, database_url=settings.database_url, data_dir=settings.data_dir
+    )
+    shared_app.state.limiter = Limiter(counters.storage, settings.rate_limit_policy())
     with TestClient(shared_app, raise_server_exceptions=True) as client:
         yield client
+    counters.close()

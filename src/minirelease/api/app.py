@@ -39,6 +39,8 @@ from minirelease.observability.launches import LaunchMetrics
 from minirelease.observability.metrics import process_metrics
 from minirelease.observability.requests import RequestLog
 from minirelease.observability.setup import prepare_metrics
+from minirelease.ratelimits import Limiter
+from minirelease.ratelimits.storage import open_storage
 from minirelease.rollout.cache import RolloutCache
 from minirelease.rollout.manifest import ManifestCache
 from minirelease.scratch import ScratchDir
@@ -92,6 +94,10 @@ def create_app(
     start_pool = settings.run_jobs if run_jobs is None else run_jobs
     periodic = periodic_work(settings, session_factory) if start_pool else []
 
+    # Rate-limit counters: the database's (or a SQLite file beside it), or Redis.
+    limit_store = open_storage(
+        settings.rate_limit_storage, database_url=settings.database_url, data_dir=settings.data_dir
+    )
     # Launches and manifests are answered from memory; the source is read when the cache
     # starts, since the API suites point one app at each test's session factory.
     rollout = RolloutCache(
@@ -130,6 +136,7 @@ def create_app(
             await anyio.to_thread.run_sync(pool.stop)
             await anyio.to_thread.run_sync(rollout.stop)
             scratch.close()
+            limit_store.close()
             if own_engine is not None:
                 own_engine.dispose()
 
@@ -151,6 +158,7 @@ def create_app(
     app.state.blob_store = blob_store
     app.state.jobs_running = start_pool
     app.state.rollout = rollout
+    app.state.limiter = Limiter(limit_store.storage, settings.rate_limit_policy())
     app.state.manifests = ManifestCache()
     app.state.launch_bodies = LaunchBodies()
     app.state.launch_metrics = LaunchMetrics(process_metrics())

@@ -6,6 +6,7 @@ import json
 import logging
 from typing import Any, cast
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -14,7 +15,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from minirelease.errors import DomainError
+from minirelease.api import rate_limits
+from minirelease.errors import DomainError, Unauthenticated
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +129,11 @@ def _lock_wait_exceeded(exc: OperationalError) -> bool:
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
+        if isinstance(exc, Unauthenticated) and rate_limits.presented_credentials(request):
+            # The request's transaction has ended: counting cannot wait on its locks.
+            refused = await anyio.to_thread.run_sync(rate_limits.failed_authentication, request)
+            if refused is not None:
+                exc = refused
         return problem(request, exc.code, exc.detail, **exc.extra)
 
     @app.exception_handler(RequestValidationError)

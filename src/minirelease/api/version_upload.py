@@ -1,8 +1,8 @@
 """Receiving a version upload over HTTP, the same way for the API and the console: the
-caller is authorized before the body is read, the read transaction ends while the body
-streams in (packages/receive.py), an optional check looks at what arrived (the console's
-CSRF token field) before anything is stored, then the version is recorded and committed.
-The staged file is removed however it ends."""
+caller is authorized and counted against the upload rate limits before the body is read,
+the read transaction ends while the body streams in (packages/receive.py), an optional
+check looks at what arrived (the console's CSRF token field) before anything is stored,
+then the version is recorded and committed. The staged file is removed however it ends."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
+from minirelease.api import rate_limits
 from minirelease.authz import Principal
 from minirelease.config import Settings
 from minirelease.errors import ValidationFailed
@@ -19,6 +20,7 @@ from minirelease.miniprograms import versions as service
 from minirelease.miniprograms.models import Version
 from minirelease.packages.receive import ReceivedUpload, receive_upload
 from minirelease.packages.rules import UploadLimits
+from minirelease.ratelimits import LimitName
 from minirelease.storage import BlobStore
 from minirelease.uow import UnitOfWork
 
@@ -39,6 +41,8 @@ async def accept_version_upload(
     await run_in_threadpool(
         service.authorize_upload, uow.session, principal, mini_program_id=mini_program_id
     )
+    # Counted once the caller may upload here, before the body is read.
+    await run_in_threadpool(rate_limits.count, request, LimitName.UPLOAD, principal.user_id)
     # End the read transaction before the body streams in: a slow client must not hold a
     # database connection (or SQLite's write lock) for the length of its upload.
     await run_in_threadpool(uow.session.rollback)

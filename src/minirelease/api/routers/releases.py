@@ -11,10 +11,12 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from minirelease.accounts import service as accounts
+from minirelease.api import rate_limits
 from minirelease.api.deps import CurrentUser, CurrentUserOrSession, DbSession, Uow, UserToken
 from minirelease.api.paging import PageRead, Paging, page_read
 from minirelease.authz import Principal
 from minirelease.errors import NotFound
+from minirelease.ratelimits import LimitName
 from minirelease.releases import compat_runs, queries, review, rollout_actions, service
 from minirelease.releases.allowed import allowed_for_page
 from minirelease.releases.models import Release
@@ -167,6 +169,7 @@ def start_compatibility_run(
     body: RunStart | None = None,
 ) -> RunRead:
     narrowed = body.model_dump() if body is not None else {}
+    rate_limits.count(request, LimitName.COMPAT_RUN, principal.user_id)
     run = compat_runs.start_run(uow.session, principal, release_id=release_id, **narrowed)
     _notify_jobs(request, uow)
     read = run_read(run)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from minirelease.accounts import service as accounts
+from minirelease.api import rate_limits
 from minirelease.api.deps import OPTIONAL_AUTH, CurrentUser, DbSession, Uow, UserToken
 from minirelease.api.paging import PageRead, Paging, page_read
 from minirelease.authz import Principal
+from minirelease.ratelimits import LimitName
 from minirelease.workspaces import invitations, members, service
 from minirelease.workspaces.schemas import (
     InvitationAccept,
@@ -95,8 +97,12 @@ def revoke_invitation(
 # The token travels in the body: a URL holding it would end up in the access logs of every
 # proxy on the way. The old ``/invitations/{token}/accept`` is gone, not redirected.
 @router.post("/invitations/accept", response_model=InvitationAccepted, openapi_extra=OPTIONAL_AUTH)
-def accept_invitation(body: InvitationAccept, principal: MaybeUser, uow: Uow) -> InvitationAccepted:
-    acceptance = invitations.accept_invitation(uow.session, principal, token=body.token)
+def accept_invitation(
+    body: InvitationAccept, principal: MaybeUser, uow: Uow, request: Request
+) -> InvitationAccepted:
+    account = principal.user_id if principal is not None else None
+    with rate_limits.guarding_guesses(request, LimitName.INVITATION_GUESS, account):
+        acceptance = invitations.accept_invitation(uow.session, principal, token=body.token)
     uow.commit()
     return InvitationAccepted.model_validate(acceptance)
 

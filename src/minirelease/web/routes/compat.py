@@ -9,8 +9,10 @@ from typing import Annotated
 from fastapi import Form, Request
 from fastapi.responses import Response
 
+from minirelease.api import rate_limits
 from minirelease.api.deps import DbSession, Uow
 from minirelease.api.routers.releases import get_compatibility_report_html
+from minirelease.ratelimits import LimitName
 from minirelease.releases import compat_runs
 from minirelease.releases.compat_choices import latest_run, matrix_choices, narrowing_of
 from minirelease.web.auth import Viewer
@@ -55,6 +57,7 @@ def test_compatibility(
     devices: Names = None,
 ) -> Response:
     """ "Test Compatibility": a dimension left with nothing ticked takes all of it."""
+    rate_limits.count(request, LimitName.COMPAT_RUN, viewer.user_id)
     compat_runs.start_run(
         uow.session,
         viewer,
@@ -72,6 +75,7 @@ def test_compatibility(
 def retest(request: Request, release_id: str, viewer: Viewer, uow: Uow) -> Response:
     """ "Retest": a new run over what the last run covered (the whole matrix, or the same
     narrowing; a dimension it took whole takes what was added to it since)."""
+    rate_limits.count(request, LimitName.COMPAT_RUN, viewer.user_id)
     last = latest_run(uow.session, viewer, release_id=release_id)
     narrowing = {}
     if last is not None:

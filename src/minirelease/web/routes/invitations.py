@@ -15,10 +15,12 @@ from sqlalchemy.orm import Session
 
 from minirelease.accounts import console_sessions, passwords, signin
 from minirelease.accounts.models import User
+from minirelease.api import rate_limits
 from minirelease.api.deps import AppSettings, Uow
 from minirelease.authz import Principal
 from minirelease.config import Settings
 from minirelease.errors import DomainError, Unauthenticated, ValidationFailed
+from minirelease.ratelimits import LimitName
 from minirelease.web import auth
 from minirelease.web.router import console_router
 from minirelease.web.templating import render
@@ -80,11 +82,12 @@ def accept(
     try:
         if not code:
             raise ValidationFailed("enter the invitation code you were sent")
-        if viewer is not None:
+        account = viewer.user_id if viewer is not None else None
+        with rate_limits.guarding_guesses(request, LimitName.INVITATION_GUESS, account):
             acceptance = invitations.accept_invitation(uow.session, viewer, token=code)
+        if viewer is not None:
             uow.commit()
             return _to_workspace(acceptance)
-        acceptance = invitations.accept_invitation(uow.session, None, token=code)
         secret = _new_account(uow.session, acceptance, password, password_again, settings)
     except Unauthenticated:
         uow.session.rollback()
