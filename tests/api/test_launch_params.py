@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from starlette.requests import Request
 
-from minirelease.api.routers.launch import _base_url, _user_id
+from minirelease.api.routers.launch import base_url_of, user_id_of
 
 QUERIES = [
     b"",
@@ -57,15 +57,21 @@ def _request(query: bytes, host: bytes = b"example.com", app: Any = None) -> Req
 @pytest.mark.parametrize("query", QUERIES)
 def test_user_id_is_what_starlette_parses(query: bytes) -> None:
     request = _request(query)
-    assert _user_id(request) == request.query_params.get("user_id")
+    assert user_id_of(request.scope["query_string"]) == request.query_params.get("user_id")
 
 
 def test_the_base_url_is_starlettes_and_remembered_per_host() -> None:
     app = _App()
     first = _request(b"", b"cdn.example.com", app)
-    assert _base_url(first) == str(first.base_url).rstrip("/") == "https://cdn.example.com"
+    assert (
+        base_url_of(app, first.scope)
+        == str(first.base_url).rstrip("/")
+        == "https://cdn.example.com"
+    )
     other = _request(b"", b"other.example.com:8443", app)
-    assert _base_url(other) == "https://other.example.com:8443"
+    assert base_url_of(app, other.scope) == "https://other.example.com:8443"
     assert len(app.state.base_urls) == 2
-    assert _base_url(_request(b"", b"cdn.example.com", app)) == "https://cdn.example.com"
+    assert (
+        base_url_of(app, _request(b"", b"cdn.example.com", app).scope) == "https://cdn.example.com"
+    )
     assert len(app.state.base_urls) == 2

@@ -23,6 +23,7 @@ from minirelease.api import database_slots, errors
 from minirelease.api.body_limits import route_body_rules
 from minirelease.api.docs import install_docs
 from minirelease.api.launch_bodies import LaunchBodies
+from minirelease.api.launch_fast_path import LaunchFastPath
 from minirelease.api.openapi import install_openapi
 from minirelease.api.operations import install_operations
 from minirelease.api.query_params import refuse_unknown_query_parameters
@@ -185,7 +186,8 @@ def create_app(
     build_stack = app.build_middleware_stack
 
     def secured_stack() -> Any:
-        return SecurityHeaders(build_stack())
+        # Launches that will be served are answered in front of it all.
+        return LaunchFastPath(SecurityHeaders(build_stack()), app, API_PREFIX)
 
     app.build_middleware_stack = secured_stack  # type: ignore[method-assign]
     install_launch_route(app, API_PREFIX)

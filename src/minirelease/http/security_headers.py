@@ -62,7 +62,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SESSION_COOKIE = b"mr_session="  # api/deps.py CONSOLE_SESSION_COOKIE
 
 
-def _carries_credentials(headers: list[Header]) -> bool:
+def carries_credentials(headers: list[Header]) -> bool:
     for name, value in headers:
         if name == b"authorization" or (name == b"cookie" and SESSION_COOKIE in value):
             return True
@@ -124,7 +124,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        private = scope["method"] not in SAFE_METHODS or _carries_credentials(scope["headers"])
+        private = scope["method"] not in SAFE_METHODS or carries_credentials(scope["headers"])
         https = scope["scheme"] == "https"
 
         async def send_secured(message: Message) -> None:

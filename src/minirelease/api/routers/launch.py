@@ -9,6 +9,8 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.applications import Starlette
+from starlette.datastructures import QueryParams
+from starlette.types import Scope
 
 from minirelease.accounts import service as accounts
 from minirelease.api.blob_responses import Blobs, redirect_to, stream_blob
@@ -75,13 +77,16 @@ async def launch(request: Request) -> Response:
     parameters read straight from the request and the answer's bytes encoded once per
     snapshot (LaunchRead and the parameters above document it; FastAPI's per-request
     parsing and validation cost as much as the rest of a launch). Counted and timed by
-    partner app, channel and outcome (observability/launches.py)."""
+    partner app, channel and outcome (observability/launches.py). A launch that will be
+    served is answered before it gets here (api/launch_fast_path.py); this route answers
+    the rest, refusals included, through the whole stack."""
     started = perf_counter()
     state = request.app.state
     snapshot = state.rollout.snapshot
     partner_app: str = request.path_params["partner_app"]
+    app_id: str = request.path_params["app_id"]
     try:
-        body, channel = _answer(request, snapshot, partner_app)
+        body, channel = answer(request.app, snapshot, request.scope, partner_app, app_id)
     except DomainError as refused:
         state.launch_metrics.record(snapshot, partner_app, NO_CHANNEL, refused.code, started)
         raise
@@ -89,49 +94,47 @@ async def launch(request: Request) -> Response:
     return Response(body, media_type="application/json")
 
 
-def _answer(request: Request, snapshot: RolloutSnapshot, partner_app: str) -> tuple[bytes, str]:
+def answer(
+    app: Starlette, snapshot: RolloutSnapshot, scope: Scope, partner_app: str, app_id: str
+) -> tuple[bytes, str]:
     """The launch answer's bytes and its channel; raises the refusals."""
-    app_id: str = request.path_params["app_id"]
-    user_id = _user_id(request)
+    user_id = user_id_of(scope["query_string"])
     if user_id is not None and len(user_id) > USER_ID_MAX_CHARS:
         raise ValidationFailed(f"user_id is longer than {USER_ID_MAX_CHARS} characters")
-    state = request.app.state
     rollout = snapshot.pair(partner_app, app_id)
     if rollout is None:
         raise NotReleased("this mini program is not released on this partner app")
     decision = resolve(rollout, user_id)
-    body = state.launch_bodies.body(
+    body = app.state.launch_bodies.body(
         snapshot,
         partner_app=partner_app,
         app_id=app_id,
         decision=decision,
-        base_url=_base_url(request),
-        packages_path=packages_path(request.app),
+        base_url=base_url_of(app, scope),
+        packages_path=packages_path(app),
     )
     return body, decision.channel.value
 
 
-def _user_id(request: Request) -> str | None:
+def user_id_of(raw: bytes) -> str | None:
     """``user_id`` of the query string. The common ``?user_id=<plain id>`` is read as it is;
     anything else (escapes, several parameters) goes through the full parser."""
-    raw: bytes = request.scope["query_string"]
     if raw.startswith(b"user_id=") and not any(c in raw for c in b"&%+;#"):
         return raw[8:].decode("latin-1")
-    return request.query_params.get("user_id")
+    return QueryParams(raw).get("user_id")
 
 
-def _base_url(request: Request) -> str:
+def base_url_of(app: Starlette, scope: Scope) -> str:
     """The request's base URL without its trailing '/', computed once per Host header
     (bounded: a client chooses its Host header)."""
-    scope = request.scope
     host = next((value for name, value in scope["headers"] if name == b"host"), b"")
     key = (scope["scheme"], host, scope.get("root_path", ""))
-    known: dict[tuple[str, bytes, str], str] = request.app.state.base_urls
+    known: dict[tuple[str, bytes, str], str] = app.state.base_urls
     base = known.get(key)
     if base is None:
         if len(known) >= _BASE_URLS_KEPT:
             known.clear()
-        base = known[key] = str(request.base_url).rstrip("/")
+        base = known[key] = str(Request(scope).base_url).rstrip("/")
     return base
 
 
