@@ -9,6 +9,7 @@ package's code nor loads the JavaScript engine), unless a lab is given to share.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import cache
@@ -139,6 +140,10 @@ def create_app(
             pool.start()
         for task in periodic:
             task.start()
+        # What start-up made (modules, the app, the first rollout snapshot) lives as long
+        # as the process: kept out of the garbage collector's full passes, which would
+        # otherwise walk it all again every few thousand requests.
+        gc.freeze()
         try:
             yield
         finally:
@@ -163,6 +168,9 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
+        # minirelease has its own metrics and request log; FastAPI's OpenTelemetry bridge
+        # would otherwise look for configured providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.session_factory = session_factory

@@ -16,10 +16,10 @@ in the metrics."""
 from __future__ import annotations
 
 import logging
-import os
 import re
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
+from random import getrandbits
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
@@ -38,7 +38,9 @@ _SANE_ID = re.compile(rb"[A-Za-z0-9._:\-]{1,128}")
 
 
 def new_request_id() -> str:
-    return os.urandom(8).hex()
+    # An id, not a secret: the non-cryptographic generator is enough, and os.urandom's
+    # system call was 7 % of a launch's time.
+    return f"{getrandbits(64):016x}"
 
 
 def request_id_of(headers: list[tuple[bytes, bytes]]) -> str:
