@@ -107,3 +107,10 @@ def factory(session_factory: sessionmaker[Any], settings: Settings) -> Factory:
 
 def pytest_sessionfinish() -> None:
     close_shared()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first (each takes from ten seconds to two minutes, mostly real
+    server processes): the two workers start them while the thousands of short tests are
+    still queued, so that none of them starts last and holds the run open alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -78,6 +78,7 @@ def _run(
     )
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("jq") is None, reason="the README's script uses jq")
 def test_the_script_submits_and_after_approval_ramps(
     demo_server: DemoServer, tmp_path: Path

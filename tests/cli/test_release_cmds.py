@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.cli.live_demo import ROOT, DemoServer, demo_server
 from tests.cli.programs import SAMPLE, upload
 
@@ -39,6 +41,7 @@ def test_release_and_compat_commands_load_nothing_of_the_server() -> None:
     assert done.stdout.splitlines()[-1] == "[]"
 
 
+@pytest.mark.slow
 def test_a_release_from_create_to_released(demo_server: DemoServer, tmp_path: Path) -> None:
     demo, mp = demo_server, demo_server.mini_program_id
     created = demo.json(

@@ -7,12 +7,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.cli.live_demo import DemoServer, demo_server
 from tests.cli.programs import approved, upload
 
 __all__ = ["demo_server"]
 
 
+@pytest.mark.slow
 def test_pilot_grayscale_full_then_rollback_and_removal(
     demo_server: DemoServer, tmp_path: Path
 ) -> None:

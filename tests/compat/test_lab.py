@@ -155,6 +155,7 @@ def test_a_run_past_its_time_is_stopped(tmp_path: Path) -> None:
         slow_lab.close()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="SCHED_IDLE is Linux's")
 def test_the_lab_and_its_engine_run_at_idle_priority(lab: CompatibilityLab, tmp_path: Path) -> None:
     def priorities(pid: int) -> None:

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import httpx2
+import pytest
 
 from tests.jobs.processes import WorkerProcess
 from tests.observability.scrape import value
@@ -17,6 +18,7 @@ from tests.releases.live import wait_until
 from tests.releases.stack import API, Stack, read
 
 
+@pytest.mark.slow
 def test_two_processes_sum_into_one_view(stack: Stack, tmp_path: Path) -> None:
     shared = {"MINIRELEASE_METRICS_DIR": str(tmp_path / "metrics")}
     first, second = stack.serve(shared), stack.serve(shared)

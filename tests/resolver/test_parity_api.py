@@ -10,6 +10,7 @@ import random
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from minirelease.resolver import Decision, NotReleased, Removed, Resolver, bucket
@@ -114,6 +115,7 @@ class Parity:
         return seen
 
 
+@pytest.mark.slow
 def test_the_sdk_answers_as_the_server_through_a_whole_rollout(
     client: TestClient, factory: Factory
 ) -> None:

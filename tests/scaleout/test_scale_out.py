@@ -131,6 +131,7 @@ def _running_job_of(sessions: sessionmaker, machine: Machine) -> bool:  # type: 
     return any(f"/{machine.process.pid}/" in (c or "") for c in claimed)
 
 
+@pytest.mark.slow
 def test_two_api_and_two_worker_machines_lose_nothing(
     postgres_url: str, s3: S3Place, tmp_path: Path
 ) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -66,6 +67,7 @@ def _files(directory: Path) -> list[Path]:
     return [p for p in directory.rglob("*") if p.is_file()] if directory.is_dir() else []
 
 
+@pytest.mark.slow
 def test_servers_and_a_worker_share_one_object_store(
     stack: Stack, s3: S3Place, tmp_path: Path
 ) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from minirelease.partners.defaults import shipped_profile
@@ -30,6 +31,7 @@ def test_the_corpus_has_at_least_twenty_programs_each_with_its_files() -> None:
             assert item.file is None or item.file in program.files, (program.name, item)
 
 
+@pytest.mark.slow
 def test_every_program_reports_exactly_its_expected_findings(
     client: TestClient, factory: Factory
 ) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -26,6 +27,7 @@ UPLOAD = re.compile(r"/mini-programs/mp_\w+/versions$")
 JOBS_MS = 30_000  # builds and compatibility runs: the page polls every 2 s
 
 
+@pytest.mark.slow
 def test_release_journey(tabs: Tabs, live_console: LiveConsole) -> None:
     api = DemoApi(live_console)
     try:
