@@ -41,7 +41,8 @@ class OpenStorage:
 def open_storage(configured: str | None, *, database_url: str, data_dir: Path) -> OpenStorage:
     if configured:
         storage = storage_from_string(configured, wrap_exceptions=True)
-        assert isinstance(storage, Storage)  # STORES names no asyncio store
+        if not isinstance(storage, Storage):  # an asyncio store: counting here is blocking
+            raise ValueError(f"{configured!r} is not a store minirelease can count in")
         return OpenStorage(storage)
     if database_url.startswith("sqlite"):
         engine = make_engine(f"sqlite:///{data_dir / SQLITE_FILE}", **_POOL)
