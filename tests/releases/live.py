@@ -48,12 +48,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving_in_thread(app: Any) -> Iterator[str]:
-    """Serve ``app`` (lifespan included) on a free port of 127.0.0.1; yields its base URL.
-    The socket is bound before uvicorn starts, so no other process can take the port."""
+def serving_in_thread(app: Any, **options: Any) -> Iterator[str]:
+    """Serve ``app`` (lifespan included, unless ``options`` say otherwise) on a free port of
+    127.0.0.1; yields its base URL. ``options`` are more of uvicorn's. The socket is bound
+    before uvicorn starts, so no other process can take the port."""
     sock = _listening_socket()
     port = int(sock.getsockname()[1])
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=5)
+    defaults = {"log_level": "warning", "lifespan": "on", "timeout_graceful_shutdown": 5}
+    config = uvicorn.Config(app, **{**defaults, **options})
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn")
     thread.start()

@@ -25,7 +25,7 @@ from minirelease.api import database_slots, errors
 from minirelease.api.body_limits import route_body_rules
 from minirelease.api.docs import install_docs
 from minirelease.api.launch_bodies import LaunchBodies
-from minirelease.api.launch_fast_path import LaunchFastPath
+from minirelease.api.launch_fast_path import LaunchFastPath, LaunchLane
 from minirelease.api.openapi import install_openapi
 from minirelease.api.operations import install_operations
 from minirelease.api.query_params import refuse_unknown_query_parameters
@@ -185,6 +185,7 @@ def create_app(
     app.state.launch_bodies = LaunchBodies()
     app.state.launch_metrics = LaunchMetrics(process_metrics())
     app.state.base_urls = {}
+    app.state.launch_lane = LaunchLane(app, API_PREFIX)
     errors.install(app)
 
     # Async, written directly and routed first, like the launch: the constant body
@@ -208,7 +209,7 @@ def create_app(
 
     def secured_stack() -> Any:
         # Launches that will be served are answered in front of it all.
-        return LaunchFastPath(SecurityHeaders(build_stack()), app, API_PREFIX)
+        return LaunchFastPath(SecurityHeaders(build_stack()), app.state.launch_lane)
 
     app.build_middleware_stack = secured_stack  # type: ignore[method-assign]
     install_launch_route(app, API_PREFIX)

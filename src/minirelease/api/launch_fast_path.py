@@ -1,13 +1,18 @@
 """Launches answered in front of the middleware stack: the one request a partner app sends
 at every start of a mini program, at rates the rest of the API never sees.
 
-A ``GET <prefix>/launch/{partner_app}/{app_id}`` that will be served is answered here from
-the rollout snapshot, with the headers the stack would have given it (security headers,
+A ``GET <prefix>/launch/{partner_app}/{app_id}`` that will be served is answered from the
+rollout snapshot, with the headers the stack would have given it (security headers,
 ``X-Request-ID``), and counted and timed in the launch metrics (``/metrics``) instead of
 the access log, which logs launches only when they fail anyway. Everything else, and
 every launch that is refused (not released, a bad ``user_id``), goes through the whole
 stack, which answers the problem+json, counts the refusal and logs it, so errors are
-rendered in one place."""
+rendered in one place.
+
+``LaunchLane`` decides and answers; it is used twice. ``minirelease serve`` hands it to
+its HTTP protocol (http/wire.py), which writes the answer without starting an ASGI task
+at all; ``LaunchFastPath`` puts it in front of the stack for every other way the app is
+served (an ASGI server of the operator's choice, the test client)."""
 
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from minirelease.api.routers.launch import answer
-from minirelease.http.security_headers import carries_credentials, secured
+from minirelease.http.security_headers import Header, carries_credentials, secured
 from minirelease.observability.launches import SERVED
 from minirelease.observability.requests import HEADER as REQUEST_ID_HEADER
 from minirelease.observability.requests import request_id_of
@@ -25,26 +30,20 @@ from minirelease.observability.requests import request_id_of
 _JSON = (b"content-type", b"application/json")
 
 
-class LaunchFastPath:
-    def __init__(self, stack: ASGIApp, app: Starlette, prefix: str) -> None:
-        self.stack = stack  # the app's whole middleware stack and routes
+class LaunchLane:
+    def __init__(self, app: Starlette, prefix: str) -> None:
         self._app = app
         self._prefix = f"{prefix}/launch/"
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET":
-            path: str = scope["path"]
-            if path.startswith(self._prefix):
-                served = self._serve(scope, path[len(self._prefix) :])
-                if served is not None:
-                    body, headers = served
-                    await send({"type": "http.response.start", "status": 200, "headers": headers})
-                    await send({"type": "http.response.body", "body": body})
-                    return
-        await self.stack(scope, receive, send)
-
-    def _serve(self, scope: Scope, rest: str) -> tuple[bytes, list[tuple[bytes, bytes]]] | None:
-        partner_app, _, app_id = rest.partition("/")
+    def serve(self, scope: Scope) -> tuple[bytes, list[Header]] | None:
+        """The body and headers of a launch's 200 answer, or None when the whole stack
+        must answer the request."""
+        if scope["type"] != "http" or scope["method"] != "GET":
+            return None
+        path: str = scope["path"]
+        if not path.startswith(self._prefix):
+            return None
+        partner_app, _, app_id = path[len(self._prefix) :].partition("/")
         if not partner_app or not app_id or "/" in app_id:
             return None  # not a launch: the router's 404
         started = perf_counter()
@@ -62,3 +61,18 @@ class LaunchFastPath:
         )
         headers.append((REQUEST_ID_HEADER, request_id_of(scope["headers"]).encode()))
         return body, headers
+
+
+class LaunchFastPath:
+    def __init__(self, stack: ASGIApp, lane: LaunchLane) -> None:
+        self.stack = stack  # the app's whole middleware stack and routes
+        self._lane = lane
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        served = self._lane.serve(scope)
+        if served is None:
+            await self.stack(scope, receive, send)
+            return
+        body, headers = served
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})

@@ -36,7 +36,7 @@ def run_server(
         log_level="info",
         log_config=None,
         access_log=False,
-        **uvicorn_options(settings),
+        **uvicorn_options(settings, app.state.launch_lane.serve),
     )
 
 

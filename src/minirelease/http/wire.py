@@ -12,20 +12,37 @@ forever. ``bounded_protocol`` adds both bounds, answering in problem+json like t
   without an answer, as an idle keep-alive one is).
 
 Either way the connection is closed. (uvicorn's h11 protocol has ``h11_max_incomplete_
-event_size`` but answers a plain-text 400, and it is several times slower.)"""
+event_size`` but answers a plain-text 400, and it is several times slower.)
+
+It also carries the launch lane (api/launch_fast_path.py): a launch that will be served
+is answered from the parsed request head, in one write, without starting an ASGI task
+or going through the app's middleware: a bare Starlette endpoint costs more than the
+launch itself. The lane declines everything else, which goes to the app as usual; so
+does a launch while the client is not reading its answers (writes paused) or when
+uvicorn's concurrency limit refuses it."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+from uvicorn.protocols.http.httptools_impl import (
+    STATUS_LINE,
+    HttpToolsProtocol,
+    RequestResponseCycle,
+)
 
 from minirelease.config import Settings
 from minirelease.http.problems import problem_body, problem_headers
+from minirelease.http.security_headers import Header
 
 log = logging.getLogger(__name__)
+
+# A request's scope to its answer's body and headers, or None: the app answers.
+LaunchLane = Callable[[dict[str, Any]], tuple[bytes, list[Header]] | None]
 
 
 class HeadTooLarge(Exception):
@@ -36,6 +53,9 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     # Set on the subclass bounded_protocol makes.
     max_head_bytes = 16 * 1024
     head_timeout = 10.0
+    launch_lane: LaunchLane | None = None
+    _completed = 0  # answers completed, not yet followed up (see on_response_complete)
+    _completing = False
 
     _head_bytes = 0  # of the request whose head is being read (line and headers)
     _head_raw = 0  # bytes received while it is read (its body may share the last read)
@@ -129,11 +149,68 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             return
         log.warning("refused a request head: %s", detail, extra={"status": status, "code": code})
         body = problem_body(status, code, title, detail, "", **extra)
-        head = [STATUS_LINE[status]]
-        for name, value in [*self.server_state.default_headers, *problem_headers(body)]:
-            head.append(b"%s: %s\r\n" % (name, value))
-        self.transport.write(b"".join([*head, b"\r\n", body]))
+        self.transport.write(self._response(status, problem_headers(body), body))
         self.transport.close()
+
+    def _response(self, status: int, headers: Iterable[Header], body: bytes) -> bytes:
+        head = [STATUS_LINE[status]]
+        for name, value in [*self.server_state.default_headers, *headers]:
+            head.append(b"%s: %s\r\n" % (name, value))
+        return b"".join([*head, b"\r\n", body])
+
+    # The launch lane
+    def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
+        # Called once the request's head is parsed, in request order (a pipelined request
+        # waits for the previous answer); ``app`` is another app when uvicorn refuses.
+        lane = self.launch_lane
+        if lane is None or app is not self.app or self.flow.write_paused:
+            super()._start_asgi_task(cycle, app)
+            return
+        scope: dict[str, Any] = cycle.scope  # type: ignore[assignment]
+        scope["scheme"] = self._forwarded_scheme(scope)
+        served = lane(scope)
+        if served is None:
+            super()._start_asgi_task(cycle, app)
+            return
+        body, headers = served
+        if not cycle.keep_alive:
+            headers = [*headers, (b"connection", b"close")]
+        self.transport.write(self._response(200, headers, body))
+        cycle.response_started = cycle.response_complete = True
+        if not cycle.keep_alive:
+            self.transport.close()
+        self.on_response_complete()  # the next pipelined request, or the keep-alive timer
+
+    def on_response_complete(self) -> None:
+        # uvicorn starts the next pipelined request from here, which the lane may answer
+        # at once, completing again: followed up in this loop rather than by recursion, so
+        # that a long pipeline of launches does not exhaust the stack.
+        self._completed += 1
+        if self._completing:
+            return
+        self._completing = True
+        try:
+            while self._completed:
+                self._completed -= 1
+                super().on_response_complete()
+        finally:
+            self._completing = False
+
+    def _forwarded_scheme(self, scope: dict[str, Any]) -> str:
+        """The scheme uvicorn's proxy headers middleware would give the app: a trusted
+        proxy's ``X-Forwarded-Proto``."""
+        proxy = self.app
+        client = scope.get("client")
+        scheme: str = scope["scheme"]
+        if not isinstance(proxy, ProxyHeadersMiddleware) or not client:
+            return scheme
+        if client[0] not in proxy.trusted_hosts:
+            return scheme
+        for name, value in scope["headers"]:
+            if name == b"x-forwarded-proto":
+                forwarded = value.decode("latin1").strip()
+                scheme = forwarded if forwarded in ("http", "https") else scheme
+        return scheme
 
     def _start_head_timer(self) -> None:
         self._cancel_head_timer()
@@ -145,18 +222,28 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             self._head_timer = None
 
 
-def bounded_protocol(max_head_bytes: int, head_timeout: float) -> type[BoundedHttpToolsProtocol]:
+def bounded_protocol(
+    max_head_bytes: int, head_timeout: float, launch_lane: LaunchLane | None = None
+) -> type[BoundedHttpToolsProtocol]:
     return type(
         "BoundedHttpTools",
         (BoundedHttpToolsProtocol,),
-        {"max_head_bytes": max_head_bytes, "head_timeout": head_timeout},
+        {
+            "max_head_bytes": max_head_bytes,
+            "head_timeout": head_timeout,
+            # A plain function, not a method: no ``self`` for it.
+            "launch_lane": staticmethod(launch_lane) if launch_lane else None,
+        },
     )
 
 
-def uvicorn_options(settings: Settings) -> dict[str, Any]:
-    """The connection options of ``uvicorn.run`` for ``serve`` and ``demo``."""
+def uvicorn_options(settings: Settings, launch_lane: LaunchLane | None = None) -> dict[str, Any]:
+    """The connection options of ``uvicorn.run`` for ``serve`` and ``demo``; launches are
+    answered by ``launch_lane`` when given (the app's ``state.launch_lane.serve``)."""
     return {
-        "http": bounded_protocol(settings.max_header_bytes, settings.header_timeout_seconds),
+        "http": bounded_protocol(
+            settings.max_header_bytes, settings.header_timeout_seconds, launch_lane
+        ),
         "timeout_keep_alive": settings.keep_alive_seconds,
         # No "server: uvicorn" banner; the Date header stays (caches and clients use it).
         "server_header": False,

@@ -78,8 +78,8 @@ async def launch(request: Request) -> Response:
     snapshot (LaunchRead and the parameters above document it; FastAPI's per-request
     parsing and validation cost as much as the rest of a launch). Counted and timed by
     partner app, channel and outcome (observability/launches.py). A launch that will be
-    served is answered before it gets here (api/launch_fast_path.py); this route answers
-    the rest, refusals included, through the whole stack."""
+    served is answered before it gets here (api/launch_fast_path.py, http/wire.py); this
+    route answers the rest, refusals included, through the whole stack."""
     started = perf_counter()
     state = request.app.state
     snapshot = state.rollout.snapshot

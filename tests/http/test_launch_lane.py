@@ -1,0 +1,196 @@
+"""Issue 12, item 8: ``minirelease serve`` answers a launch that will be served in its
+HTTP protocol, from the parsed request head, without an ASGI task (http/wire.py). The
+answer is the one the app gives, with the same headers; pipelined requests keep their
+order; HTTP/1.0 closes; a trusted proxy's scheme is honoured as uvicorn's middleware
+would; everything else, refusals included, reaches the app."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from minirelease.http.wire import uvicorn_options
+from tests.factories import Factory
+from tests.releases.flow import API, Scenario, released, scenario
+from tests.releases.live import HOST, serving_in_thread, wait_until
+
+
+class _Counting:
+    """The app behind the protocol, counting the requests that reach it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.paths: list[str] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            self.paths.append(f"{scope['method']} {scope['path']}")
+        await self.app(scope, receive, send)
+
+
+class _Connection:
+    """A raw HTTP/1.1 connection that reads responses one at a time from a buffer (so
+    pipelined answers arriving in one read are all kept)."""
+
+    def __init__(self, port: int, receive_buffer: int | None = None) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if receive_buffer is not None:  # before connecting: no window scaling beyond it
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        self.sock.settimeout(10)
+        self.sock.connect((HOST, port))
+        self.buffer = b""
+
+    def __enter__(self) -> _Connection:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.sock.close()
+
+    def send(self, *requests: bytes) -> None:
+        self.sock.sendall(b"".join(requests))
+
+    def _fill(self) -> None:
+        chunk = self.sock.recv(65536)
+        assert chunk, f"closed with {self.buffer!r} unread"
+        self.buffer += chunk
+
+    def response(self) -> tuple[int, dict[str, str], bytes]:
+        while b"\r\n\r\n" not in self.buffer:
+            self._fill()
+        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {k.lower(): v for k, v in (line.split(": ", 1) for line in lines[1:])}
+        size = int(headers.get("content-length", "0"))
+        while len(self.buffer) < size:
+            self._fill()
+        body, self.buffer = self.buffer[:size], self.buffer[size:]
+        return int(lines[0].split()[1]), headers, body
+
+    def closed(self) -> bool:
+        return self.buffer == b"" and self.sock.recv(1) == b""
+
+
+def get(path: str, *headers: str, version: str = "1.1", method: str = "GET") -> bytes:
+    lines = [f"{method} {path} HTTP/{version}", "Host: lane.test", *headers, "", ""]
+    return "\r\n".join(lines).encode()
+
+
+@contextmanager
+def lane_server(client: TestClient, **options: Any) -> Iterator[tuple[int, _Counting]]:
+    """The test client's app (its lifespan already running) served by uvicorn with the
+    options, protocol and lane of ``minirelease serve``."""
+    app: Any = client.app
+    counting = _Counting(app)
+    serve_options = uvicorn_options(app.state.settings, app.state.launch_lane.serve)
+    with serving_in_thread(counting, lifespan="off", **serve_options, **options) as url:
+        yield int(url.rsplit(":", 1)[1]), counting
+
+
+@pytest.fixture
+def online(client: TestClient, factory: Factory) -> Scenario:
+    s = scenario(client, factory)
+    released(s, "1.0.0")
+    return s
+
+
+def _launch(s: Scenario, user: str = "alice") -> str:
+    return f"{API}/launch/{s.partner}/{s.app_id}?user_id={user}"
+
+
+def test_a_served_launch_is_answered_by_the_protocol_as_the_app_would(online: Scenario) -> None:
+    s = online
+    expected = s.client.get(_launch(s), headers={"X-Request-ID": "trace-1"})
+    with lane_server(s.client) as (port, app), _Connection(port) as connection:
+        connection.send(get(_launch(s), "X-Request-ID: trace-1"))
+        status, headers, body = connection.response()
+        assert status == 200
+        served, same = json.loads(body), expected.json()
+        same["package"]["url"] = same["package"]["url"].replace("testserver", "lane.test")
+        assert served == same
+        assert headers.pop("date")
+        assert headers == {
+            "content-type": "application/json",
+            "content-length": str(len(body)),
+            "x-content-type-options": "nosniff",
+            "x-request-id": "trace-1",
+        }
+        # Credentials make it private, as the stack would; still the protocol's answer.
+        connection.send(get(_launch(s), f"Authorization: {s.developer.headers['Authorization']}"))
+        assert connection.response()[1]["cache-control"] == "no-store"
+        assert app.paths == []
+
+
+def test_pipelined_requests_keep_their_order_and_only_launches_skip_the_app(
+    online: Scenario,
+) -> None:
+    s = online
+    refused = f"{API}/launch/{s.partner}/9999999999999999"
+    with lane_server(s.client) as (port, app), _Connection(port) as connection:
+        connection.send(
+            get(_launch(s, "a")),
+            get("/healthz"),
+            get(refused),
+            get(_launch(s, "b"), "Content-Length: 0", method="POST"),
+            get(_launch(s, "c")),
+        )
+        answers = [connection.response() for _ in range(5)]
+        assert [status for status, _, _ in answers] == [200, 200, 404, 405, 200]
+        assert json.loads(answers[2][2])["code"] == "not_released"
+        assert app.paths == [
+            "GET /healthz",
+            f"GET {refused}",
+            f"POST {API}/launch/{s.partner}/{s.app_id}",
+        ]
+
+
+def test_a_client_that_reads_late_gets_every_answer_in_order(online: Scenario) -> None:
+    """Launches sent faster than their answers are read: the answers fill the connection's
+    buffers, the lane steps aside while writing is paused (the app's answer waits for the
+    client), and every answer arrives, in order."""
+    s = online
+    count = 20_000
+    requests = [get(_launch(s, f"user-{n}"), f"X-Request-ID: r{n}") for n in range(count)]
+    with lane_server(s.client) as (port, app), _Connection(port, 4096) as connection:
+        sender = threading.Thread(target=connection.send, args=requests)
+        sender.start()
+        # Not reading until the server's buffers are full and the app answers one.
+        wait_until(lambda: app.paths, timeout=60)
+        ids = [connection.response()[1]["x-request-id"] for _ in range(count)]
+        sender.join(10)
+        assert ids == [f"r{n}" for n in range(count)]
+
+
+def test_http_1_0_gets_its_answer_and_the_connection_closes(online: Scenario) -> None:
+    s = online
+    with lane_server(s.client) as (port, app), _Connection(port) as connection:
+        connection.send(get(_launch(s), version="1.0"))
+        status, headers, _ = connection.response()
+        assert (status, headers["connection"]) == (200, "close")
+        assert connection.closed()
+        assert app.paths == []
+
+
+@pytest.mark.parametrize(
+    ("trusted", "scheme"), [("127.0.0.1", "https"), ("10.0.0.1", "http")], ids=["trusted", "not"]
+)
+def test_a_trusted_proxy_says_the_scheme_as_uvicorns_middleware_would(
+    online: Scenario, trusted: str, scheme: str
+) -> None:
+    s = online
+    with (
+        lane_server(s.client, forwarded_allow_ips=trusted) as (port, app),
+        _Connection(port) as connection,
+    ):
+        connection.send(get(_launch(s), "X-Forwarded-Proto: https"))
+        _, headers, body = connection.response()
+        assert json.loads(body)["package"]["url"].startswith(f"{scheme}://lane.test/")
+        assert ("strict-transport-security" in headers) == (scheme == "https")
+        assert app.paths == []
