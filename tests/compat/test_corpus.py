@@ -366,8 +366,8 @@ def _run(files: dict[str, bytes]) -> dict[str, Any]:
         limits=DEFAULT_PACKAGE_LIMITS,
         server_domains=SERVER_DOMAINS,
         h5_domains=H5_DOMAINS,
-        # A short budget keeps the endless programs quick; the real default is 5 s.
-        rules=(*ALL_STATIC_RULES, *runtime_rules(SHARED_ENGINE, time_budget_ms=300)),
+        # A short budget keeps the endless programs quick; the real default is 1 s a step.
+        rules=(*ALL_STATIC_RULES, *runtime_rules(SHARED_ENGINE, step_budget_ms=300)),
     )
     return result.report
 

@@ -24,14 +24,20 @@ class CountingEngine:
         jsapis: Iterable[str],
         network: Network,
         time_budget_ms: int,
+        step_budget_ms: int,
     ) -> EngineRun:
         run = self.engine.run(
-            scripts, pages=pages, jsapis=jsapis, network=network, time_budget_ms=time_budget_ms
+            scripts,
+            pages=pages,
+            jsapis=jsapis,
+            network=network,
+            time_budget_ms=time_budget_ms,
+            step_budget_ms=step_budget_ms,
         )
         self.runs.append((network.name, run))
         return run
 
     @property
     def timed_out(self) -> list[str]:
-        """The networks of the runs cut off by their budget, in order."""
+        """The networks of the runs with a step cut off by its budget, in order."""
         return [name for name, run in self.runs if run.aborted == "timeout"]

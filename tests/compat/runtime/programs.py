@@ -24,6 +24,7 @@ def smoke(
     network: dict[str, Any] = WIFI,
     jsapis: frozenset[str] = JSAPIS,
     time_budget_ms: int = 3000,
+    step_budget_ms: int = 3000,
 ) -> list[Finding]:
     files = {"app.js": EMPTY_APP.encode()} | {p: s.encode() for p, s in scripts.items()}
     return run_smoke(
@@ -33,6 +34,7 @@ def smoke(
         network=network,
         engine=SHARED_ENGINE,
         time_budget_ms=time_budget_ms,
+        step_budget_ms=step_budget_ms,
     )
 
 

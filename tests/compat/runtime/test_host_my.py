@@ -95,7 +95,7 @@ def test_a_run_cut_off_by_its_budget_still_reports_what_happened_before() -> Non
         "  my.request({ url: 'https://api.shop.example/boot', success: () => { for (;;) {} } });\n"
         "} });\n"
     )
-    run = _run({"app.js": app}, pages=(), time_budget_ms=400)
+    run = _run({"app.js": app}, pages=(), step_budget_ms=400)
     assert run.aborted == "timeout"
     assert [(c.api, c.url, c.line) for c in run.calls] == [
         ("my.request", "https://api.shop.example/boot", 2)
@@ -117,7 +117,7 @@ def test_every_shipped_jsapi_has_a_documented_kind_and_result() -> None:
 
 
 def _run(
-    scripts: dict[str, str], *, pages: tuple[str, ...], time_budget_ms: int = 3000
+    scripts: dict[str, str], *, pages: tuple[str, ...], step_budget_ms: int = 3000
 ) -> EngineRun:
     files = {"app.js": EMPTY_APP.encode()} | {p: s.encode() for p, s in scripts.items()}
     return SHARED_ENGINE.run(
@@ -125,7 +125,8 @@ def _run(
         pages=pages,
         jsapis=JSAPIS,
         network=Network.from_profile(WIFI),
-        time_budget_ms=time_budget_ms,
+        time_budget_ms=3000,
+        step_budget_ms=step_budget_ms,
     )
 
 

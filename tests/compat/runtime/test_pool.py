@@ -42,7 +42,13 @@ def pool() -> Iterator[EnginePool]:
 def smoke(engine: EnginePool, app: bytes, budget_ms: int = 3000) -> list[Finding]:
     files = {"app.js": app}
     return run_smoke(
-        files, pages=(), jsapis=(), network=NETWORK, engine=engine, time_budget_ms=budget_ms
+        files,
+        pages=(),
+        jsapis=(),
+        network=NETWORK,
+        engine=engine,
+        time_budget_ms=budget_ms,
+        step_budget_ms=budget_ms,
     )
 
 
@@ -65,6 +71,31 @@ def test_memory_past_the_outer_limit_stops_the_process(pool: EnginePool) -> None
     assert "again" not in stopped.message  # a limit is not retried
     assert time.monotonic() - started < 20  # long before the 30 s budget
     assert pool.pids == []
+
+
+def test_a_process_stopped_at_its_limit_keeps_what_the_steps_before_found(
+    pool: EnginePool,
+) -> None:
+    # Each step reports as it ends: page a's crash stands beside page b's runaway memory.
+    files = {
+        "app.js": b"App({});\n",
+        "pages/a/a.js": b"Page({\n  onLoad() {\n    null.go();\n  },\n});\n",
+        "pages/b/b.js": HOARD.replace(b"App({ onLaunch", b"Page({ onLoad"),
+    }
+    findings = run_smoke(
+        files,
+        pages=("pages/a/a", "pages/b/b"),
+        jsapis=(),
+        network=NETWORK,
+        engine=pool,
+        time_budget_ms=30_000,
+        step_budget_ms=30_000,
+    )
+    assert [(f.rule, f.file, f.line) for f in findings] == [
+        ("runtime-crashed", None, None),
+        ("runtime-exception", "pages/a/a.js", 3),
+    ]
+    assert "over its limit of 384 MiB, and was stopped" in findings[0].message
 
 
 def test_a_process_that_stops_answering_is_killed_at_the_budget_plus_grace(
@@ -131,7 +162,14 @@ def test_closing_the_pool_interrupts_a_run_and_refuses_the_next(pool: EnginePool
 
     def run() -> None:
         try:
-            pool.run(scripts, pages=(), jsapis=(), network=NETWORK, time_budget_ms=20_000)
+            pool.run(
+                scripts,
+                pages=(),
+                jsapis=(),
+                network=NETWORK,
+                time_budget_ms=20_000,
+                step_budget_ms=20_000,
+            )
         except Exception as error:
             outcome.append(error)
 

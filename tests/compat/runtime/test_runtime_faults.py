@@ -67,7 +67,7 @@ def test_then_without_catch_after_a_timer() -> None:
 
 
 def test_infinite_loop_in_on_launch_is_cut_off() -> None:
-    findings = smoke({"app.js": "App({ onLaunch() { while (true) {} } });\n"}, time_budget_ms=300)
+    findings = smoke({"app.js": "App({ onLaunch() { while (true) {} } });\n"}, step_budget_ms=300)
     assert where(findings) == [("startup-timeout", "app.js", 1)]
     assert findings[0].message.endswith("App onLaunch was still running, in the loop at app.js:1")
 
@@ -78,7 +78,7 @@ def test_endless_zero_delay_timers_in_a_page_are_cut_off() -> None:
             "pages/index/index.js": "function spin() { for (let i = 0; i < 1e3; i++); "
             "setTimeout(spin, 0); }\nPage({ onReady() { spin(); } });\n"
         },
-        time_budget_ms=300,
+        step_budget_ms=300,
     )
     # The timers, not the finite loop in them, keep the step from ending.
     assert where(findings) == [("startup-timeout", "pages/index/index.js", None)]

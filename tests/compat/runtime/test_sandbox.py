@@ -38,7 +38,7 @@ def test_memory_bomb_is_contained_and_reported() -> None:
         "App({ onLaunch() {\n  const hog = [];\n"
         "  for (;;) hog.push(new Array(1e6).fill(0.5));\n} });\n"
     )
-    findings = smoke({"app.js": bomb}, pages=(), time_budget_ms=20_000)
+    findings = smoke({"app.js": bomb}, pages=(), time_budget_ms=20_000, step_budget_ms=20_000)
     assert [(f.rule, f.file) for f in findings] == [("runtime-exception", "app.js")]
     assert "memory limit" in findings[0].message
     # The host survives and the next engine is fresh.

@@ -1,5 +1,5 @@
 """startup-timeout names the page, the hook and the loop that spun; an endless loop that
-does not wait on the network costs one time budget per program, not one per network."""
+does not wait on the network costs one step budget per program, not one per network."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def _matrix(
         for name in networks
     ]
     engine = CountingEngine()
-    rules = runtime_rules(engine, time_budget_ms=BUDGET_MS)
+    rules = runtime_rules(engine, step_budget_ms=BUDGET_MS)
     return evaluate(parsed, contexts, rules), engine
 
 
@@ -69,8 +69,8 @@ def test_busy_wait_for_a_request_is_one_timeout_for_every_network_and_partner_ap
         7,
     )
     assert found.finding.message == (
-        f"start-up did not finish within the {BUDGET_MS} ms budget: Page pages/index/index "
-        "onLoad was still running, in the loop at pages/index/index.js:7"
+        f"start-up did not finish within the {BUDGET_MS} ms budget of one lifecycle step: "
+        "Page pages/index/index onLoad was still running, in the loop at pages/index/index.js:7"
     )
     assert len(found.cells) == 10
 
@@ -99,8 +99,8 @@ def test_a_loop_that_spins_only_after_an_answer_times_out_on_each_network() -> N
     (found,) = findings  # the message names no network, so the cells share it
     assert (found.finding.file, found.finding.line) == ("pages/index/index.js", 6)
     assert found.finding.message == (
-        f"start-up did not finish within the {BUDGET_MS} ms budget: Page pages/index/index "
-        "onLoad was still running, in the loop at pages/index/index.js:6"
+        f"start-up did not finish within the {BUDGET_MS} ms budget of one lifecycle step: "
+        "Page pages/index/index onLoad was still running, in the loop at pages/index/index.js:6"
     )
     assert found.cells == (
         "wallet/android-14/wifi",
@@ -146,7 +146,7 @@ def test_a_loop_in_a_required_module_is_named_at_its_file_and_line() -> None:
             "    waitFor({ ready: false });\n  },\n});\n",
         },
         pages=(),
-        time_budget_ms=BUDGET_MS,
+        step_budget_ms=BUDGET_MS,
     )
     assert where(findings) == [("startup-timeout", "utils/wait.js", 3)]
     assert findings[0].message.endswith(
@@ -161,10 +161,10 @@ def test_endless_recursion_without_a_loop_keeps_the_page_and_hook() -> None:
             "  return n < 2 ? 1 : paths(n - 1) + paths(n - 2);\n}\n"
             "Page({\n  onReady() {\n    this.setData({ count: paths(80) });\n  },\n});\n"
         },
-        time_budget_ms=BUDGET_MS,
+        step_budget_ms=BUDGET_MS,
     )
     assert where(findings) == [("startup-timeout", "pages/index/index.js", None)]
     assert findings[0].message == (
-        f"start-up did not finish within the {BUDGET_MS} ms budget: "
+        f"start-up did not finish within the {BUDGET_MS} ms budget of one lifecycle step: "
         "Page pages/index/index onReady was still running"
     )

@@ -1,8 +1,13 @@
-"""One run of a package's lifecycle in an embedded V8 (mini-racer): a fresh isolate per run,
-bounded in memory and wall-clock time, with the host of ``sandbox.js``, ``modules.js``,
-``loops.js``, ``my.js`` and ``values.js`` and nothing else. No Python function is exposed to
-JavaScript, so package code cannot reach the host; Python only evaluates the steps and
-reads the recorded events.
+"""One run of a package's lifecycle in an embedded V8 (mini-racer): fresh isolates bounded
+in memory, each lifecycle step bounded in wall-clock time (``step.py``), with the host of
+``sandbox.js``, ``modules.js``, ``loops.js``, ``my.js`` and ``values.js`` and nothing else.
+No Python function is exposed to JavaScript, so package code cannot reach the host; Python
+only evaluates the steps and reads what each found.
+
+A page step cut off (past its budget, or out of memory) costs that page only: the next
+page runs in a fresh isolate, where the app is launched again first (what the launch finds
+there was already reported). A cut-off in the app's own launch ends the run: no page opens
+on a device either. So does the end of the whole run's budget.
 
 Only the engine's own process imports this module (``child.py``): the server and the job
 runner reach it through ``pool.EnginePool``, so nothing the engine does can take them down."""
@@ -12,30 +17,19 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from importlib import resources
-from typing import Any, Final
+from typing import Final
 
-from py_mini_racer import (
-    JSEvalException,
-    JSOOMException,
-    JSTimeoutException,
-    MiniRacer,
-    init_mini_racer,
-)
+from py_mini_racer import JSOOMException, JSTimeoutException, MiniRacer, init_mini_racer
 
-from minirelease.compat.runtime.limits import HEAP_LIMIT_BYTES
-from minirelease.compat.runtime.loops import loop_site
+from minirelease.compat.runtime.limits import DEFAULT_STEP_BUDGET_MS, HEAP_LIMIT_BYTES
 from minirelease.compat.runtime.network import Network
-from minirelease.compat.runtime.results import Abort, ApiCall, EngineRun, Event, Loop
+from minirelease.compat.runtime.results import Abort, Cutoff, EngineRun
+from minirelease.compat.runtime.step import Budgets, Step, run_step
+from minirelease.compat.runtime.step_reports import StepReport, run_of
 
-# Timers due within this much virtual time after a step starts run in that step; later ones
-# (polling, long retries) belong to no lifecycle step.
-STEP_HORIZON_MS: Final = 30_000
-# Fired timers per step; past it a program is polling (not a fault) or, when its timers
-# keep the clock from advancing, never settling (a start-up timeout).
-MAX_TIMERS_PER_STEP: Final = 500
 PAGE_HOOKS: Final = ("onLoad", "onShow", "onReady")
 _HOST_SCRIPTS: Final = ("values.js", "my.js", "modules.js", "loops.js", "sandbox.js")
 # What each JSAPI answers on success, as data (my.js builds the sandbox's ``my`` from it).
@@ -77,133 +71,109 @@ def run_engine(
     jsapis: frozenset[str],
     network: Network,
     time_budget_ms: int,
+    step_budget_ms: int = DEFAULT_STEP_BUDGET_MS,
     memory_limit_bytes: int = HEAP_LIMIT_BYTES,
+    on_step: Callable[[StepReport], object] | None = None,
 ) -> EngineRun:
+    """The run of app.js and ``pages``; ``on_step`` gets each step's report as it ends."""
     started = time.perf_counter()
-    deadline = started + time_budget_ms / 1000
-    loop: Loop | None = None
-    with _isolate(memory_limit_bytes) as engine:
-        step: str = "loading the package"
-        step_file: str | None = None
-        in_timers = False
-        try:
-            engine.eval(host_source())
-            for path, source in scripts.items():
-                engine.eval(f"__smoke.addFile({json.dumps(path)}, {json.dumps(source)})")
-            config = {"jsapis": sorted(jsapis), "network": network.as_json()}
-            engine.eval(f"__smoke.configure({json.dumps(json.dumps(config))})")
-            for name, file, code in _steps(pages):
-                # Named in the finding if this step is cut off; its loops counted afresh.
-                step, step_file, in_timers = name, file, False
-                _eval(engine, f"__loops.reset(), {code}", deadline)
-                in_timers = True
-                _drain(engine, deadline)
-            aborted: Abort | None = None
-        except _BudgetSpent:
-            aborted = "timeout"  # between evaluations: no loop was cut off
-        except JSTimeoutException:
-            aborted = "timeout"
-            # The cut-off evaluation reports back once more; let that land, then ask
-            # which loop the step spun in.
-            engine.eval("0", timeout_sec=5)
-            loop = _hottest_loop(engine, scripts)
-        except JSOOMException:
-            aborted = "memory"
-        if aborted is None and engine.was_hard_memory_limit_reached():
-            aborted = "memory"
-        # After a timeout the host's state is whole (only package code was cut off), so
-        # what happened before the cut-off is read too; after running out of memory, not.
-        results = _NOTHING if aborted == "memory" else _results(engine, aborted == "timeout")
-    return EngineRun(
-        events=tuple(Event(**event) for event in results["events"]),
-        calls=tuple(_call(call) for call in results["calls"]),
-        aborted=aborted,
-        aborted_in=step if aborted else None,
-        aborted_file=step_file if aborted else None,
-        virtual_ms=float(results["now"]),
-        wall_ms=(time.perf_counter() - started) * 1000,
-        aborted_loop=loop,
-        aborted_in_timers=in_timers if aborted == "timeout" else False,
-        touched=_touched(results.get("touched")),
-        answered=results["answered"] if isinstance(results.get("answered"), int) else None,
-    )
+    budgets = Budgets.starting_now(step_budget_ms, time_budget_ms, memory_limit_bytes)
+    config = json.dumps({"jsapis": sorted(jsapis), "network": network.as_json()})
+    reports: list[StepReport] = []
+
+    def report(step: StepReport) -> None:
+        reports.append(step)
+        if on_step is not None:
+            on_step(step)
+
+    first_page, fresh_after = 0, None
+    while True:
+        with _isolate(memory_limit_bytes) as engine:
+            cut = _run_in(engine, scripts, config, pages, first_page, fresh_after, budgets, report)
+        if cut is None:
+            break
+        first_page, fresh_after = cut
+    return run_of(reports, (time.perf_counter() - started) * 1000)
 
 
-class _BudgetSpent(Exception):
-    """The step's time ran out between evaluations, or its timers kept coming due without
-    the clock advancing (start-up never settles): a timeout that cut off no loop."""
-
-
-_NOTHING: Final[Mapping[str, Any]] = {"events": [], "calls": [], "now": 0}
-
-
-def _hottest_loop(engine: MiniRacer, scripts: Mapping[str, str]) -> Loop | None:
-    try:
-        number = engine.eval("__loops.hottest()", timeout_sec=5)
-    except JSEvalException:
-        return None  # the finding then names the step only
-    site = loop_site(scripts, number) if isinstance(number, int) and number >= 0 else None
-    return None if site is None else Loop(*site)
-
-
-def _touched(names: Any) -> tuple[str, ...] | None:
-    if not isinstance(names, list):
+def _run_in(
+    engine: MiniRacer,
+    scripts: Mapping[str, str],
+    config: str,
+    pages: Sequence[str],
+    first_page: int,
+    fresh_after: str | None,
+    budgets: Budgets,
+    report: Callable[[StepReport], None],
+) -> tuple[int, str] | None:
+    """Run the app's launch, then the pages from ``first_page``, in ``engine``. Returns
+    where a fresh engine takes over after a page's cut-off (the next page, and the step cut
+    off), or None when the run is over."""
+    unloaded = _load(engine, scripts, config, budgets)
+    if unloaded is not None:
+        report(unloaded)
         return None
-    return tuple(sorted({str(name) for name in names}))
+    for step in _app_steps():
+        done = run_step(engine, step, budgets, scripts, fresh_after=fresh_after)
+        if fresh_after is None or done.cutoff is not None:  # a launch again says nothing new
+            report(done)
+        if done.cutoff is not None:
+            return None
+    for index in range(first_page, len(pages)):
+        for step in _page_steps(pages[index]):
+            done = run_step(engine, step, budgets, scripts, fresh_after=fresh_after)
+            report(done)
+            if done.cutoff is not None:
+                return None if done.cutoff.whole_run else (index + 1, step.name)
+    return None
 
 
-def _steps(pages: Sequence[str]) -> Iterator[tuple[str, str, str]]:
-    yield "loading app.js", "app.js", "__smoke.loadApp()"
-    for hook in ("onLaunch", "onShow"):
-        yield f"App {hook}", "app.js", f"__smoke.appHook({json.dumps(hook)})"
-    for page in pages:  # a page without a script has nothing to run (page-missing says so)
-        file = f"{page}.js"
-        yield f"loading {file}", file, f"__smoke.loadPage({json.dumps(page)})"
-        for hook in PAGE_HOOKS:
-            code = f"__smoke.pageHook({json.dumps(page)}, {json.dumps(hook)})"
-            yield f"Page {page} {hook}", file, code
-
-
-def _eval(engine: MiniRacer, code: str, deadline: float) -> Any:
-    remaining = deadline - time.perf_counter()
-    if remaining <= 0:
-        raise _BudgetSpent
-    return engine.eval(code, timeout_sec=remaining)
-
-
-def _drain(engine: MiniRacer, deadline: float) -> None:
-    # Each timer in an evaluation of its own: the engine runs the promise jobs a timer
-    # queued when the evaluation ends, before the next timer, as an event loop does.
-    if not _eval(engine, f"__smoke.startDrain({STEP_HORIZON_MS})", deadline):
-        return
-    for _ in range(MAX_TIMERS_PER_STEP - 1):
-        if not _eval(engine, "__smoke.continueDrain()", deadline):
-            return
-    if _eval(engine, "__smoke.stuck()", deadline):
-        raise _BudgetSpent
-
-
-def _results(engine: MiniRacer, timed_out: bool) -> Mapping[str, Any]:
-    # Read with a generous fixed timeout: the host's own code, not the package's, runs here.
+def _load(
+    engine: MiniRacer, scripts: Mapping[str, str], config: str, budgets: Budgets
+) -> StepReport | None:
+    """Set up the host and hand it the package's files, within what is left of the run;
+    the report of the cut-off when that did not fit."""
+    kind: Abort = "timeout"
     try:
-        data: dict[str, Any] = json.loads(str(engine.eval("__smoke.results()", timeout_sec=5)))
-    except JSEvalException:
-        if not timed_out:
-            raise
-        return _NOTHING  # a host cut off mid-update: the cut-off is all there is to say
-    return data
+        for code in _loading(scripts, config):
+            remaining = budgets.run_deadline - time.perf_counter()
+            if remaining <= 0:
+                break
+            engine.eval(code, timeout_sec=remaining)
+        else:
+            return None
+    except JSTimeoutException:
+        pass
+    except JSOOMException:
+        kind = "memory"
+    step = "loading the package"
+    if kind == "timeout":
+        cutoff = Cutoff(kind, step, None, budget_ms=budgets.run_ms, whole_run=True)
+    else:
+        cutoff = Cutoff(kind, step, None, heap_bytes=budgets.heap_bytes)
+    return StepReport(step, (), (), cutoff, touched=None)
 
 
-def _call(call: Mapping[str, Any]) -> ApiCall:
-    return ApiCall(
-        api=call["api"],
-        at_ms=float(call["at"]),
-        unsupported=bool(call.get("unsupported", False)),
-        file=call.get("file"),
-        line=call.get("line"),
-        column=call.get("column"),
-        url=call["url"] if isinstance(call.get("url"), str) else None,
-    )
+def _loading(scripts: Mapping[str, str], config: str) -> Iterator[str]:
+    yield host_source()
+    for path, source in scripts.items():
+        yield f"__smoke.addFile({json.dumps(path)}, {json.dumps(source)})"
+    yield f"__smoke.configure({json.dumps(config)})"
+
+
+def _app_steps() -> Iterator[Step]:
+    yield Step("loading app.js", "app.js", "__smoke.loadApp()")
+    for hook in ("onLaunch", "onShow"):
+        yield Step(f"App {hook}", "app.js", f"__smoke.appHook({json.dumps(hook)})")
+
+
+def _page_steps(page: str) -> Iterator[Step]:
+    # A page without a script has nothing to run (page-missing says so).
+    file = f"{page}.js"
+    yield Step(f"loading {file}", file, f"__smoke.loadPage({json.dumps(page)})")
+    for hook in PAGE_HOOKS:
+        code = f"__smoke.pageHook({json.dumps(page)}, {json.dumps(hook)})"
+        yield Step(f"Page {page} {hook}", file, code)
 
 
 @contextmanager

@@ -99,34 +99,82 @@ class Loop:
 
 
 @dataclass(frozen=True)
+class Cutoff:
+    """A lifecycle step the engine cut off: past its time budget (its own, or what was left
+    of the run's) or out of memory. The run goes on with the next page, in a fresh engine."""
+
+    kind: Abort
+    step: str  # e.g. "Page pages/a onLoad"
+    file: str | None
+    # The budget it ran past (a timeout), and whether that was the whole run's rest rather
+    # than the step's own: then the steps after it did not run.
+    budget_ms: int | None = None
+    whole_run: bool = False
+    heap_bytes: int | None = None  # the heap limit a step ran out of
+    # Where a timed-out step spun, and whether it was cut off while its timers ran (rather
+    # than in the lifecycle hook itself).
+    loop: Loop | None = None
+    in_timers: bool = False
+    # The step ran in a fresh engine, after an earlier step's cut-off (the app launched again).
+    fresh_after: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "step": self.step,
+            "file": self.file,
+            "budget_ms": self.budget_ms,
+            "whole_run": self.whole_run,
+            "heap_bytes": self.heap_bytes,
+            "loop": None if self.loop is None else self.loop.to_json(),
+            "in_timers": self.in_timers,
+            "fresh_after": self.fresh_after,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Cutoff:
+        kind = _field(data, "kind", str)
+        if kind not in _ABORTS:
+            raise MalformedRun(f"unknown cut-off {kind!r}")
+        loop = data.get("loop")
+        return cls(
+            kind=cast(Abort, kind),
+            step=_field(data, "step", str),
+            file=_optional(data, "file", str),
+            budget_ms=_optional(data, "budget_ms", int),
+            whole_run=_field(data, "whole_run", bool),
+            heap_bytes=_optional(data, "heap_bytes", int),
+            loop=None if loop is None else Loop.from_json(_object(loop)),
+            in_timers=_field(data, "in_timers", bool),
+            fresh_after=_optional(data, "fresh_after", str),
+        )
+
+
+@dataclass(frozen=True)
 class EngineRun:
     events: tuple[Event, ...]
     calls: tuple[ApiCall, ...]
-    aborted: Abort | None
-    aborted_in: str | None  # the step cut off, e.g. "Page pages/index/index onLoad"
-    aborted_file: str | None
+    # The steps cut off, in order: a page's cut-off costs that page only.
+    cutoffs: tuple[Cutoff, ...]
     virtual_ms: float
     wall_ms: float
-    # Where a timed-out step spun, and whether it was cut off while its timers ran (rather
-    # than in the lifecycle hook itself).
-    aborted_loop: Loop | None = None
-    aborted_in_timers: bool = False
     # The JSAPIs the program read or asked my.canIUse about, and the network answers it was
-    # given: None when the host did not say (a run cut off by memory reads nothing back).
+    # given: None when the host could not say (a step that ran out of memory reads nothing).
     touched: tuple[str, ...] | None = None
     answered: int | None = None
+
+    @property
+    def aborted(self) -> Abort | None:
+        """How the first cut-off step ended, None when every step finished."""
+        return self.cutoffs[0].kind if self.cutoffs else None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "events": [event.to_json() for event in self.events],
             "calls": [call.to_json() for call in self.calls],
-            "aborted": self.aborted,
-            "aborted_in": self.aborted_in,
-            "aborted_file": self.aborted_file,
+            "cutoffs": [cutoff.to_json() for cutoff in self.cutoffs],
             "virtual_ms": self.virtual_ms,
             "wall_ms": self.wall_ms,
-            "aborted_loop": None if self.aborted_loop is None else self.aborted_loop.to_json(),
-            "aborted_in_timers": self.aborted_in_timers,
             "touched": None if self.touched is None else list(self.touched),
             "answered": self.answered,
         }
@@ -135,21 +183,15 @@ class EngineRun:
     def from_json(cls, data: Any) -> EngineRun:
         if not isinstance(data, Mapping):
             raise MalformedRun("a run is a JSON object")
-        aborted = _optional(data, "aborted", str)
-        if aborted is not None and aborted not in _ABORTS:
-            raise MalformedRun(f"unknown abort {aborted!r}")
-        loop = data.get("aborted_loop")
         touched = _optional(data, "touched", list)
         return cls(
             events=tuple(Event.from_json(_object(item)) for item in _field(data, "events", list)),
             calls=tuple(ApiCall.from_json(_object(item)) for item in _field(data, "calls", list)),
-            aborted=cast(Abort | None, aborted),
-            aborted_in=_optional(data, "aborted_in", str),
-            aborted_file=_optional(data, "aborted_file", str),
+            cutoffs=tuple(
+                Cutoff.from_json(_object(item)) for item in _field(data, "cutoffs", list)
+            ),
             virtual_ms=float(_field(data, "virtual_ms", (int, float))),
             wall_ms=float(_field(data, "wall_ms", (int, float))),
-            aborted_loop=None if loop is None else Loop.from_json(_object(loop)),
-            aborted_in_timers=_field(data, "aborted_in_timers", bool),
             touched=None if touched is None else tuple(_names(touched)),
             answered=_optional(data, "answered", int),
         )
@@ -157,7 +199,7 @@ class EngineRun:
 
 def _object(item: Any) -> Mapping[str, Any]:
     if not isinstance(item, Mapping):
-        raise MalformedRun("events, calls and loops are JSON objects")
+        raise MalformedRun("events, calls, cut-offs and loops are JSON objects")
     return item
 
 

@@ -4,9 +4,9 @@ every runtime rule id, and of the URL rules for what the program requested at ru
 The engine runs once per distinct (JSAPIs, network) of the matrix (cells that share them
 share one run, and one ``runtime-crashed`` finding when the engine goes down); the URL
 checks, which read the mini program's whitelist, are made per target from that run. The
-scripts are prepared once per package, and a run cut off by its budget before the network
-answered anything serves every later cell that would reach the same point the same way:
-an endless loop costs one time budget per program, not one per network."""
+scripts are prepared once per package, and a run with a step cut off by its budget, given
+no network answer, serves every later cell that would run the same way: an endless loop
+costs one step's budget per program, not one per network."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from minirelease.compat.domains_match import is_whitelisted
 from minirelease.compat.jsfacts import NETWORK_APIS
 from minirelease.compat.model import OFFLINE_CRASH, CellContext, Finding
 from minirelease.compat.parsed import ParsedPackage
-from minirelease.compat.runtime.limits import DEFAULT_TIME_BUDGET_MS
+from minirelease.compat.runtime.limits import DEFAULT_STEP_BUDGET_MS, DEFAULT_TIME_BUDGET_MS
 from minirelease.compat.runtime.network import REFERENCE_NETWORK, Network
 from minirelease.compat.runtime.results import EngineRun
 from minirelease.compat.runtime.scripts import Scripts, scripts_of
@@ -46,6 +46,7 @@ def runtime_rules(
     network_of: NetworkOf = cell_network,
     *,
     time_budget_ms: int = DEFAULT_TIME_BUDGET_MS,
+    step_budget_ms: int = DEFAULT_STEP_BUDGET_MS,
 ) -> tuple[Rule, ...]:
     """A fresh rule per run: it keeps the package's prepared scripts and engine runs
     between cells."""
@@ -71,6 +72,7 @@ def runtime_rules(
                 network=network,
                 engine=package.engine,
                 time_budget_ms=time_budget_ms,
+                step_budget_ms=step_budget_ms,
                 reported_calls=package.static_calls,
             )
         requested = requested_url_findings(parsed, context, smoke.run) if smoke.run else []
@@ -138,15 +140,15 @@ def opened_bare(parsed: ParsedPackage) -> list[str]:
 
 
 class _TimeoutReuse:
-    """An ``Engine`` that answers a run with an earlier one cut off by its budget, when the
-    program would reach the cut-off the same way: the earlier run was given no network
+    """An ``Engine`` that answers a run with an earlier one with a step cut off by its
+    budget, when the program would run the same way: the earlier run was given no network
     answer, the JSAPIs it touched are offered alike, and the network could not have told."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.timed_out: list[tuple[frozenset[str], Network, int, EngineRun]] = []
+        self.timed_out: list[tuple[frozenset[str], Network, tuple[int, int], EngineRun]] = []
         # Every run once: the reference network's serves each failing network's comparison.
-        self.done: dict[tuple[frozenset[str], Network, int], EngineRun] = {}
+        self.done: dict[tuple[frozenset[str], Network, tuple[int, int]], EngineRun] = {}
 
     def run(
         self,
@@ -156,20 +158,28 @@ class _TimeoutReuse:
         jsapis: Iterable[str],
         network: Network,
         time_budget_ms: int,
+        step_budget_ms: int,
     ) -> EngineRun:
         offered = frozenset(jsapis)
-        known = self.done.get((offered, network, time_budget_ms))
+        budgets = (time_budget_ms, step_budget_ms)
+        known = self.done.get((offered, network, budgets))
         if known is not None:
             return known
-        for ran_with, ran_on, budget, run in self.timed_out:
-            if budget == time_budget_ms and _replays(run, ran_with, ran_on, offered, network):
+        for ran_with, ran_on, ran_budgets, run in self.timed_out:
+            if ran_budgets == budgets and _replays(run, ran_with, ran_on, offered, network):
                 return run
         run = self.engine.run(
-            scripts, pages=pages, jsapis=offered, network=network, time_budget_ms=time_budget_ms
+            scripts,
+            pages=pages,
+            jsapis=offered,
+            network=network,
+            time_budget_ms=time_budget_ms,
+            step_budget_ms=step_budget_ms,
         )
-        if run.aborted == "timeout" and run.answered == 0 and run.touched is not None:
-            self.timed_out.append((offered, network, time_budget_ms, run))
-        self.done[(offered, network, time_budget_ms)] = run
+        kinds = {cutoff.kind for cutoff in run.cutoffs}
+        if kinds == {"timeout"} and run.answered == 0 and run.touched is not None:
+            self.timed_out.append((offered, network, budgets, run))
+        self.done[(offered, network, budgets)] = run
         return run
 
 
@@ -180,7 +190,7 @@ def _replays(
     jsapis: frozenset[str],
     network: Network,
 ) -> bool:
-    """Whether a run on ``jsapis`` and ``network`` would go as ``run`` did up to its cut-off."""
+    """Whether a run on ``jsapis`` and ``network`` would go as ``run`` did."""
     touched = run.touched or ()
     if any((api in ran_with) != (api in jsapis) for api in touched):
         return False
@@ -192,7 +202,8 @@ def _replays(
     # has not yet let a timer run: then no network's answer could have come first.
     requests = [call for call in run.calls if call.api in _NETWORK_CALLS or call.url]
     return not requests or (
-        not run.aborted_in_timers and all(call.at_ms == run.virtual_ms for call in requests)
+        not any(cutoff.in_timers for cutoff in run.cutoffs)
+        and all(call.at_ms == run.virtual_ms for call in requests)
     )
 
 

@@ -206,6 +206,7 @@ const __smoke = (function () {
     };
   }
   const pagesByPath = new Map();
+  const collected = { events: 0, calls: 0, answered: 0 };
   return Object.freeze({
     addFile(path, source) { __modules.addFile(path, source); },
     configure(json) {
@@ -249,13 +250,21 @@ const __smoke = (function () {
       const instance = pagesByPath.get(page); // none when the page has no script
       hook(instance, name, name === "onLoad" && instance ? [instance.query] : [], page + ".js", "in Page " + page + " " + name);
     }),
-    // Also after a step was cut off (the engine calls it then): what is left is described
-    // without running package code (toJSON, getters) again.
-    results() {
+    // What the steps since the last collection found: the engine collects after each step,
+    // so a later step that runs out of memory costs only its own. Also after a step was cut
+    // off (the engine calls it then): what is left is described without running package
+    // code (toJSON, getters) again.
+    collect() {
       state.cutOff = state.running; // a step that never returned was cut off by the engine
       try { sweepRejections(); } catch (_) { /* a cut-off run keeps the events it has */ }
-      return stringify({ events, calls, now: state.now, touched: host === null ? [] : host.touched(),
-                         answered: host === null ? 0 : host.answered() });
+      const answered = host === null ? 0 : host.answered();
+      const found = stringify({ events: events.slice(collected.events), calls: calls.slice(collected.calls),
+                                now: state.now, touched: host === null ? [] : host.touched(),
+                                answered: answered - collected.answered });
+      collected.events = events.length;
+      collected.calls = calls.length;
+      collected.answered = answered;
+      return found;
     },
   });
 })();

@@ -1,9 +1,10 @@
 """The runtime smoke test of one cell (design §5): the package's lifecycle run in the engine
 over the cell's JSAPIs and network, its events turned into findings. A cell whose network
 fails (offline, or losing requests) is also run on a working network; what goes wrong only
-when the network fails is an ``offline-crash``, one finding for every such cell. When the
-engine's process crashes, hangs or outgrows its memory, the cell gets one
-``runtime-crashed`` finding saying so instead of the runtime findings it could not make."""
+when the network fails is an ``offline-crash``, one finding for every such cell. A step
+cut off by its budget or by memory is one finding, beside what the other steps found. When
+the engine's process crashes, hangs or outgrows its memory, the cell gets one
+``runtime-crashed`` finding saying so, beside what the steps it reported before found."""
 
 from __future__ import annotations
 
@@ -22,10 +23,14 @@ from minirelease.compat.model import (
     UNHANDLED_REJECTION,
     Finding,
 )
-from minirelease.compat.runtime.limits import DEFAULT_TIME_BUDGET_MS, HEAP_LIMIT_BYTES
+from minirelease.compat.runtime.limits import (
+    DEFAULT_STEP_BUDGET_MS,
+    DEFAULT_TIME_BUDGET_MS,
+    HEAP_LIMIT_BYTES,
+)
 from minirelease.compat.runtime.network import REFERENCE_NETWORK, Network
 from minirelease.compat.runtime.pool import EngineStopped
-from minirelease.compat.runtime.results import ApiCall, EngineRun, Event
+from minirelease.compat.runtime.results import ApiCall, Cutoff, EngineRun, Event
 from minirelease.compat.runtime.scripts import Scripts, scripts_of
 from minirelease.compat.static_rules import SHOWN_CALL_SITES
 
@@ -42,6 +47,7 @@ class Engine(Protocol):
         jsapis: Iterable[str],
         network: Network,
         time_budget_ms: int,
+        step_budget_ms: int,
     ) -> EngineRun: ...
 
 
@@ -56,11 +62,13 @@ def run_smoke(
     network: Network | Mapping[str, Any],
     engine: Engine,
     time_budget_ms: int = DEFAULT_TIME_BUDGET_MS,
+    step_budget_ms: int = DEFAULT_STEP_BUDGET_MS,
 ) -> list[Finding]:
     """Run ``app.js`` and every page's script (``pages``: paths from the package root, as
     app.json lists them, subpackage pages with their root) through App onLaunch/onShow and
     each page's onLoad/onShow/onReady, and return the findings, sorted and without
-    duplicates. ``time_budget_ms`` bounds each engine run's wall-clock time."""
+    duplicates. ``step_budget_ms`` bounds each of those steps' wall-clock time (a hook
+    and its timers), ``time_budget_ms`` each engine run's."""
     return smoke_findings(
         scripts_of(files),
         pages=pages,
@@ -68,6 +76,7 @@ def run_smoke(
         network=network if isinstance(network, Network) else Network.from_profile(network),
         engine=engine,
         time_budget_ms=time_budget_ms,
+        step_budget_ms=step_budget_ms,
     )
 
 
@@ -79,6 +88,7 @@ def smoke_findings(
     network: Network,
     engine: Engine,
     time_budget_ms: int,
+    step_budget_ms: int = DEFAULT_STEP_BUDGET_MS,
     reported_calls: frozenset[tuple[str, int, str]] = frozenset(),
 ) -> list[Finding]:
     """``run_smoke`` over scripts already prepared by ``scripts_of`` (once per package).
@@ -91,6 +101,7 @@ def smoke_findings(
         network=network,
         engine=engine,
         time_budget_ms=time_budget_ms,
+        step_budget_ms=step_budget_ms,
         reported_calls=reported_calls,
     )
     return list(smoke.findings)
@@ -113,26 +124,42 @@ def smoke_test(
     network: Network,
     engine: Engine,
     time_budget_ms: int,
+    step_budget_ms: int = DEFAULT_STEP_BUDGET_MS,
     reported_calls: frozenset[tuple[str, int, str]] = frozenset(),
 ) -> Smoke:
     """``smoke_findings`` with the cell's run, sorted and without duplicates."""
-    if time_budget_ms <= 0:
-        raise ValueError(f"time_budget_ms must be positive, not {time_budget_ms}")
+    for name, budget in (("time_budget_ms", time_budget_ms), ("step_budget_ms", step_budget_ms)):
+        if budget <= 0:
+            raise ValueError(f"{name} must be positive, not {budget}")
 
     def run(on: Network) -> EngineRun:
         return engine.run(
-            scripts, pages=pages, jsapis=jsapis, network=on, time_budget_ms=time_budget_ms
+            scripts,
+            pages=pages,
+            jsapis=jsapis,
+            network=on,
+            time_budget_ms=time_budget_ms,
+            step_budget_ms=step_budget_ms,
         )
 
+    crashed: list[Finding] = []
+    working: EngineRun | None = None
     try:
         cell_run = run(network)
-        # Offline, or losing requests: what goes wrong only there, and not on a working
-        # network, is the network's failure, one finding whichever network fails.
-        failing = network.offline or network.loss > 0
-        working = run(REFERENCE_NETWORK) if failing else None
     except EngineStopped as stopped:
-        return Smoke((_crashed(stopped, network),), None)
-    findings = set(_findings(cell_run, working, time_budget_ms, reported_calls))
+        if stopped.partial is None:
+            return Smoke((_crashed(stopped, network),), None)
+        # What the steps before the engine went down found stands beside the crash.
+        cell_run, crashed = stopped.partial, [_crashed(stopped, network)]
+    # Offline, or losing requests: what goes wrong only there, and not on a working
+    # network, is the network's failure, one finding whichever network fails.
+    if network.offline or network.loss > 0:
+        try:
+            working = run(REFERENCE_NETWORK)
+        except EngineStopped as stopped:
+            # No comparison: what this network's run found is reported as it is.
+            crashed.append(_crashed(stopped, REFERENCE_NETWORK))
+    findings = set(_findings(cell_run, working, reported_calls)) | set(crashed)
     ordered = sorted(findings, key=lambda f: (f.rule, f.file or "", f.line or 0, f.message))
     return Smoke(tuple(ordered), cell_run)
 
@@ -140,14 +167,13 @@ def smoke_test(
 def _findings(
     run: EngineRun,
     working: EngineRun | None,
-    budget_ms: int,
     reported_calls: frozenset[tuple[str, int, str]],
 ) -> Iterator[Finding]:
     # A crash at an unsupported call is that call's (jsapi-unsupported), not a crash of its own.
     unsupported_at = {(call.file, call.line) for call in run.calls if call.unsupported}
-    also_online = {_key(event) for event in _kept(working)} if working else None
+    also_online = {_key(event) for event in working.events} if working else None
     places: set[tuple[str, str | None, int | None]] = set()
-    for event in _kept(run):
+    for event in run.events:
         if (event.file, event.line) in unsupported_at or _key(event) in places:
             continue  # one finding per place: a loop failing on each item is one fault
         places.add(_key(event))
@@ -157,24 +183,8 @@ def _findings(
         else:
             yield Finding(_RULE_OF[event.kind], event.file, event.line, event.column, event.message)
     yield from _unsupported(run.calls, reported_calls)
-    if run.aborted == "timeout":
-        yield _timeout(run, budget_ms)
-    elif run.aborted == "memory":
-        yield Finding(
-            RUNTIME_EXCEPTION,
-            run.aborted_file,
-            None,
-            None,
-            f"ran out of the {HEAP_LIMIT_BYTES // MIB} MiB memory limit while {run.aborted_in}",
-        )
-
-
-def _kept(run: EngineRun) -> Iterator[Event]:
-    # A promise of a step cut off by its budget may have been about to get its handler:
-    # only exceptions, which did happen, count in a timed-out run.
-    for event in run.events:
-        if run.aborted != "timeout" or event.kind == "exception":
-            yield event
+    for cutoff in run.cutoffs:
+        yield _timeout(cutoff) if cutoff.kind == "timeout" else _out_of_memory(cutoff)
 
 
 def _unsupported(
@@ -203,28 +213,34 @@ def _unsupported(
         )
 
 
-def _timeout(run: EngineRun, budget_ms: int) -> Finding:
+def _timeout(cutoff: Cutoff) -> Finding:
     # Names no network: cells on every network share the finding of one endless loop.
-    still = f"{run.aborted_in} was still running"
-    if run.aborted_loop is not None:
-        loop = run.aborted_loop
-        return Finding(
-            STARTUP_TIMEOUT,
-            loop.file,
-            loop.line,
-            None,
-            f"start-up did not finish within the {budget_ms} ms budget: {still}, "
-            f"in the loop at {loop.file}:{loop.line}",
-        )
-    if run.aborted_in_timers:
-        still += ", in timers it had set"
-    return Finding(
-        STARTUP_TIMEOUT,
-        run.aborted_file,
-        None,
-        None,
-        f"start-up did not finish within the {budget_ms} ms budget: {still}",
+    scope = "the whole run" if cutoff.whole_run else "one lifecycle step"
+    message = (
+        f"start-up did not finish within the {cutoff.budget_ms} ms budget of {scope}: "
+        f"{cutoff.step} was still running"
     )
+    file, line = cutoff.file, None
+    if cutoff.loop is not None:
+        file, line = cutoff.loop.file, cutoff.loop.line
+        message += f", in the loop at {file}:{line}"
+    elif cutoff.in_timers:
+        message += ", in timers it had set"
+    if cutoff.whole_run:
+        message += "; the steps after it did not run"
+    return Finding(STARTUP_TIMEOUT, file, line, None, message + _fresh(cutoff))
+
+
+def _out_of_memory(cutoff: Cutoff) -> Finding:
+    heap = cutoff.heap_bytes or HEAP_LIMIT_BYTES
+    message = f"ran out of the {heap // MIB} MiB memory limit while {cutoff.step}"
+    return Finding(RUNTIME_EXCEPTION, cutoff.file, None, None, message + _fresh(cutoff))
+
+
+def _fresh(cutoff: Cutoff) -> str:
+    if cutoff.fresh_after is None:
+        return ""
+    return f"; the page ran in a fresh engine, after {cutoff.fresh_after} was cut off"
 
 
 def _crashed(stopped: EngineStopped, network: Network) -> Finding:
@@ -235,7 +251,7 @@ def _crashed(stopped: EngineStopped, network: Network) -> Finding:
         None,
         f"the JavaScript engine {stopped.reason} while running the app's and pages' "
         f"lifecycle on the {network.name} network; the runtime checks of these cells "
-        "did not complete (the other rules' findings stand)",
+        "did not complete (what the steps before found, and the other rules' findings, stand)",
     )
 
 
