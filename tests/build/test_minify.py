@@ -1,4 +1,5 @@
-"""Minifiers keep programs meaning the same; source maps are valid v3 documents."""
+"""Minifiers keep programs meaning the same; with source maps on, JS gets a map that maps,
+or none at all."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from minirelease.build.minify import (
     minifier_for,
     minify_css,
     minify_js,
-    source_map,
+    minify_js_with_map,
     source_mapping_comment,
 )
 from minirelease.errors import PackageInvalid
@@ -88,16 +89,38 @@ def test_minifier_follows_the_configuration() -> None:
     assert minifier_for("pages/a/a.acss", neither) is None
 
 
-def test_source_map_is_a_valid_v3_document() -> None:
-    document = json.loads(source_map("pages/a b/index.js", "var é = 1;".encode()))
-    assert document == {
+def test_js_with_a_map_is_token_minified_and_mapped() -> None:
+    mapped = minify_js_with_map("pages/a b/index.js", "\ufeffvar é = 1 ;\nlog( é )".encode())
+    assert mapped.code == "var é=1;log(é)".encode()
+    assert mapped.source_map is not None
+    assert json.loads(mapped.source_map) == {
         "version": 3,
         "file": "index.js",
         "sources": ["index.js"],
-        "sourcesContent": ["var é = 1;"],
+        "sourcesContent": ["var é = 1 ;\nlog( é )"],  # without the byte order mark
         "names": [],
-        "mappings": "",
+        # var é = 1 ; then, on the next original line, log ( é )
+        "mappings": "AAAA,IAAI,CAAE,CAAE,CAAE,CACV,GAAG,CAAE,CAAE",
     }
+    assert mapped.no_map_reason is None
+
+
+def test_js_tree_sitter_cannot_parse_gets_rjsmin_and_no_map() -> None:
+    broken = b"var a = (1 ;\nfoo(  a  )"
+    mapped = minify_js_with_map("broken.js", broken)
+    assert (mapped.code, mapped.source_map) == (minify_js(broken), None)
+    assert mapped.no_map_reason == (
+        "a syntax error at line 1, column 11; minified by rjsmin instead"
+    )
+
+
+def test_js_with_nothing_to_map_gets_no_map() -> None:
+    mapped = minify_js_with_map("empty.js", b"// only a comment\n")
+    assert (mapped.code, mapped.source_map) == (b"", None)
+    assert mapped.no_map_reason == "nothing of it is left to map after minification"
+
+
+def test_source_mapping_comment_links_the_map_by_relative_url() -> None:
     assert source_mapping_comment("pages/a b/my page.js") == (
         b"\n//# sourceMappingURL=my%20page.js.map\n"
     )
@@ -105,5 +128,5 @@ def test_source_map_is_a_valid_v3_document() -> None:
 
 def test_source_map_needs_utf8() -> None:
     with pytest.raises(PackageInvalid) as caught:
-        source_map("legacy.js", b"var s = '\xe9';")
+        minify_js_with_map("legacy.js", b"var s = '\xe9';")
     assert (caught.value.rule, caught.value.entry) == ("invalid-encoding", "legacy.js")

@@ -152,24 +152,56 @@ def test_minification_shrinks_js_and_css_and_logs_the_savings(tmp_path: Path) ->
     assert not any(line.startswith("minified") for line in plain.log)
 
 
-def test_source_maps_embed_the_original_and_are_linked(tmp_path: Path) -> None:
+def test_source_maps_map_and_are_linked(tmp_path: Path) -> None:
     source = write_zip(tmp_path / "upload.zip", PROJECT)
     result, package = build(tmp_path, source, BuildConfiguration(source_maps=True))
     files = entries(package)
     js = sorted(name for name in PROJECT if name.endswith(".js"))
     assert sorted(name for name in files if name.endswith(".map")) == [f"{n}.map" for n in js]
     source_map = json.loads(files["pages/index/index.js.map"])
-    assert source_map == {
-        "version": 3,
-        "file": "index.js",
-        "sources": ["index.js"],
-        "sourcesContent": [INDEX_JS.decode()],
-        "names": [],
-        "mappings": "",
+    assert source_map["sourcesContent"] == [INDEX_JS.decode()]
+    assert (source_map["file"], source_map["sources"]) == ("index.js", ["index.js"])
+    # "Page" at line 3 of the original, "data" at line 4, column 2 (0-based).
+    assert source_map["mappings"].startswith("AAGA,IAAI,CAAC,CACH,")
+    assert files["pages/index/index.js"] == (
+        b'Page({data:{greeting:"hello   world",pattern:/a  b/g},onLoad(){'
+        b"my.navigateTo({url:'/sub/pages/detail/detail'});},});"
+        b"\n//# sourceMappingURL=index.js.map\n"
+    )
+    assert not any(name.endswith((".acss.map", ".css.map")) for name in files)
+    assert "wrote 3 source maps (every token mapped to its line and column; sources embedded)" in (
+        result.log
+    )
+
+
+def test_js_without_a_map_is_said_so_and_no_map_is_empty(tmp_path: Path) -> None:
+    unmappable = {
+        **PROJECT,
+        "pages/broken.js": b"var a = (1 ;\nfoo(  a  )\n",  # tree-sitter reports an error
+        "pages/empty.js": b"// nothing yet\n",
     }
-    assert files["pages/index/index.js"].endswith(b"\n//# sourceMappingURL=index.js.map\n")
-    assert not any(name.endswith(".acss.map") for name in files)
-    assert "wrote 3 source maps (sources embedded; no line mappings)" in result.log
+    source = write_zip(tmp_path / "upload.zip", unmappable)
+    result, package = build(tmp_path, source, BuildConfiguration(source_maps=True))
+    files = entries(package)
+    maps = {name: json.loads(data) for name, data in files.items() if name.endswith(".map")}
+    assert sorted(maps) == [
+        "app.js.map",
+        "pages/index/index.js.map",
+        "sub/pages/detail/detail.js.map",
+    ]
+    assert all(document["mappings"] for document in maps.values())
+    assert files["pages/broken.js"] == b"var a=(1;foo(a)"  # as rjsmin minifies it
+    assert files["pages/empty.js"] == b""
+    assert (
+        "no source map for pages/broken.js: a syntax error at line 1, column 11; "
+        "minified by rjsmin instead" in result.log
+    )
+    assert (
+        "no source map for pages/empty.js: nothing of it is left to map after minification"
+        in result.log
+    )
+    assert any(line.startswith("wrote 3 source maps") for line in result.log)
+    assert f"kept {len(unmappable)} files from the upload" in result.log
 
 
 def test_no_source_maps_without_js_minification(tmp_path: Path) -> None:
@@ -199,7 +231,14 @@ def test_manifest_lists_every_file_with_its_size_and_digest(tmp_path: Path) -> N
     assert result.manifest["base_library_version"] == "2.10.3"
     assert result.manifest["configuration"] == config.to_dict()
     assert result.manifest["build_tool"]["name"] == "minirelease"
-    assert set(result.manifest["build_tool"]) == {"name", "version", "rjsmin", "rcssmin"}
+    assert set(result.manifest["build_tool"]) == {
+        "name",
+        "version",
+        "rjsmin",
+        "rcssmin",
+        "tree-sitter",
+        "tree-sitter-javascript",
+    }
 
 
 def test_signature_verifies_and_fails_on_any_change(tmp_path: Path) -> None:

@@ -1,13 +1,18 @@
 """JS and CSS minification for the build step (design §4), and the source maps that may
 accompany minified JS.
 
-Both minifiers work on bytes, so a file's encoding never makes the build fail; they keep
-``/*! … */`` comments, which by convention carry licences that must ship with the code."""
+By default rjsmin and rcssmin minify: they work on bytes, so a file's encoding never makes
+the build fail, but keep no positions. With source maps on, JS goes through the token
+minifier instead (build/token_minify.py), which maps every output token to the original.
+All keep ``/*! … */`` comments, which by convention carry licences that must ship with
+the code. Only JS gets source maps."""
 
 from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import version
 from typing import Final, cast
 from urllib.parse import quote
 
@@ -15,7 +20,7 @@ import rcssmin  # type: ignore[import-untyped]
 import rjsmin  # type: ignore[import-untyped]
 
 from minirelease.build.config import BuildConfiguration
-from minirelease.build.manifest import canonical_json
+from minirelease.build.sourcemap import source_map_document
 from minirelease.errors import PackageInvalid
 
 JS_SUFFIXES: Final = (".js",)
@@ -24,9 +29,14 @@ JS_SUFFIXES: Final = (".js",)
 CSS_SUFFIXES: Final = (".css", ".acss")
 SOURCE_MAP_SUFFIX: Final = ".map"
 
+_BOM: Final = "\ufeff"
+
 MINIFIER_VERSIONS: Final[dict[str, str]] = {
     "rjsmin": str(rjsmin.__version__),
     "rcssmin": str(rcssmin.__version__),
+    # The parser of the token minifier, used for JS when source maps are on.
+    "tree-sitter": version("tree-sitter"),
+    "tree-sitter-javascript": version("tree-sitter-javascript"),
 }
 
 Minifier = Callable[[bytes], bytes]
@@ -62,14 +72,22 @@ def source_map_name(path: str) -> str:
     return path + SOURCE_MAP_SUFFIX
 
 
-def source_map(path: str, original: bytes) -> bytes:
-    """A Source Map v3 document for the minified file at ``path``, embedding the original.
+@dataclass(frozen=True)
+class MappedJs:
+    """Minified JS and its source map, or why it has none."""
 
-    ``mappings`` is empty: rjsmin rewrites by regular expressions and does not emit positions,
-    so no honest line mapping exists. The map still lets a debugger show the original source.
-    Paths are relative to the map, which sits beside the minified file (both keep its name)."""
+    code: bytes
+    source_map: bytes | None
+    no_map_reason: str | None = None
+
+
+def minify_js_with_map(path: str, original: bytes) -> MappedJs:
+    """Minify the JS at ``path`` with the token minifier, which maps every token back to the
+    original. A file it cannot take (tree-sitter reports a syntax error, say) is minified
+    by rjsmin as without source maps and gets no map: rjsmin keeps no positions, and a map
+    without mappings would only pretend."""
     try:
-        text = original.decode("utf-8")
+        text = original.decode("utf-8").removeprefix(_BOM)
     except UnicodeDecodeError as exc:
         raise PackageInvalid(
             "invalid-encoding",
@@ -77,16 +95,19 @@ def source_map(path: str, original: bytes) -> bytes:
             "(save it as UTF-8 or turn source maps off)",
             entry=path,
         ) from exc
+    # Here, not at the top: tree-sitter loads only in processes that build with maps.
+    from minirelease.build.js_tokens import NotTokenizable
+    from minirelease.build.token_minify import minify_with_positions
+
+    try:
+        minified = minify_with_positions(text.encode())
+    except NotTokenizable as exc:
+        return MappedJs(minify_js(original), None, f"{exc}; minified by rjsmin instead")
+    code = minified.code.encode()
+    if not minified.segments:
+        return MappedJs(code, None, "nothing of it is left to map after minification")
     name = posixpath.basename(path)
-    document = {
-        "version": 3,
-        "file": name,
-        "sources": [name],
-        "sourcesContent": [text],
-        "names": [],
-        "mappings": "",
-    }
-    return canonical_json(document)
+    return MappedJs(code, source_map_document(name, text, minified.segments))
 
 
 def source_mapping_comment(path: str) -> bytes:

@@ -51,8 +51,10 @@ class _Output:
     name: str
     source: zipfile.ZipInfo
     minifier: minify.Minifier | None = None
-    links_source_map: bool = False  # minified JS that ends with a sourceMappingURL comment
-    is_source_map: bool = False  # the map of ``source`` rather than its content
+    # JS minified by the token minifier, which maps it; linked to its map when it has one.
+    with_source_map: bool = False
+    # The map of ``source`` rather than its content: left out when ``source`` got none.
+    is_source_map: bool = False
 
 
 @dataclass
@@ -67,6 +69,9 @@ class _Stats:
     js: _Minified = field(default_factory=_Minified)
     css: _Minified = field(default_factory=_Minified)
     source_maps: int = 0
+    without_map: list[str] = field(default_factory=list)  # "name: why" for the log
+    # Maps made with their JS file, each waiting for its own (later) place in the package.
+    pending_maps: dict[str, bytes | None] = field(default_factory=dict)
 
 
 def build_package(
@@ -92,7 +97,8 @@ def build_package(
             outputs = _plan(upload.infolist(), config, log)
             with DeterministicZip(temp) as archive:
                 stats = _Stats()
-                records = [_write_output(upload, archive, output, stats) for output in outputs]
+                written = (_write_output(upload, archive, output, stats) for output in outputs)
+                records = [record for record in written if record is not None]
                 manifest = package_manifest(
                     records,
                     base_library_version=config.base_library_version,
@@ -166,7 +172,7 @@ def _plan(
     for info in kept:
         minifier = minify.minifier_for(info.filename, config)
         with_map = config.source_maps and minifier is minify.minify_js
-        outputs.append(_Output(info.filename, info, minifier, links_source_map=with_map))
+        outputs.append(_Output(info.filename, info, minifier, with_source_map=with_map))
         if with_map:
             map_name = minify.source_map_name(info.filename)
             outputs.append(_Output(map_name, info, is_source_map=True))
@@ -201,23 +207,37 @@ def _refuse_name_clashes(outputs: Sequence[_Output]) -> None:
 
 def _write_output(
     upload: zipfile.ZipFile, archive: DeterministicZip, output: _Output, stats: _Stats
-) -> FileRecord:
-    original = _read_entry(upload, output.source)
+) -> FileRecord | None:
+    """Write ``output`` and return its record; None for a map its JS file did not get.
+    Outputs come sorted by name, so a JS file always comes before its ``.map``."""
     if output.is_source_map:
-        data = minify.source_map(output.source.filename, original)
+        source_map = stats.pending_maps.pop(output.source.filename)
+        if source_map is None:
+            return None
+        data = source_map
         stats.source_maps += 1
     elif output.minifier is not None:
-        data = output.minifier(original)
+        original = _read_entry(upload, output.source)
+        data = _minified(output, output.minifier, original, stats)
         counter = stats.js if output.minifier is minify.minify_js else stats.css
         counter.files += 1
         counter.bytes_before += len(original)
         counter.bytes_after += len(data)
-        if output.links_source_map:
-            data += minify.source_mapping_comment(output.name)
     else:
-        data = original
+        data = _read_entry(upload, output.source)
     archive.add(output.name, data)
     return FileRecord(path=output.name, size=len(data), sha256=hashlib.sha256(data).hexdigest())
+
+
+def _minified(output: _Output, minifier: minify.Minifier, original: bytes, stats: _Stats) -> bytes:
+    if not output.with_source_map:
+        return minifier(original)
+    mapped = minify.minify_js_with_map(output.name, original)
+    stats.pending_maps[output.name] = mapped.source_map
+    if mapped.source_map is None:
+        stats.without_map.append(f"{output.name}: {mapped.no_map_reason}")
+        return mapped.code
+    return mapped.code + minify.source_mapping_comment(output.name)
 
 
 def _read_entry(upload: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
@@ -258,9 +278,11 @@ def _summary(stats: _Stats, config: BuildConfiguration, files: int) -> list[str]
             )
     if stats.source_maps:
         lines.append(
-            f"wrote {_count(stats.source_maps, 'source map')} (sources embedded; no line mappings)"
+            f"wrote {_count(stats.source_maps, 'source map')} "
+            "(every token mapped to its line and column; sources embedded)"
         )
-    elif config.source_maps:
+    lines += [f"no source map for {note}" for note in stats.without_map]
+    if config.source_maps and not stats.source_maps and not stats.without_map:
         lines.append("no source maps written: they accompany minified JS, and none was minified")
     return lines
 
