@@ -1,6 +1,7 @@
 """Memory stays bounded whatever the upload: zips that expand to 1 GiB, one declaring it
 honestly and one lying in its headers, are uploaded through the real ASGI app in a fresh
-process, refused, and its peak resident memory grows by less than 100 MB."""
+process, refused, and its peak resident memory grows by less than 10 MB: the README's
+figure (2.2 to 3.4 MB measured over five runs; the bound leaves room for the allocator)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from tests.packages.zips import BOMB, MiB, zero_bomb
 
 ROOT = Path(__file__).resolve().parents[2]
 GiB = 1024 * MiB
-MAX_GROWTH_BYTES = 100 * 1000 * 1000
+MAX_GROWTH_BYTES = 10 * 1000 * 1000
 
 
 def probe(data_dir: str, *bombs: str) -> None:
