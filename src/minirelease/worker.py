@@ -31,6 +31,7 @@ from minirelease.config import Settings
 from minirelease.db import make_engine, make_session_factory
 from minirelease.jobs import WorkerPool
 from minirelease.jobs.runner import StopReport
+from minirelease.migrate import SchemaNotCurrent, require_current_schema
 from minirelease.observability.exposition import (
     MetricsBindError,
     MetricsServer,
@@ -101,6 +102,8 @@ class Worker:
         )
 
     def start(self) -> None:
+        # Jobs written for another schema would fail half-way: refuse before taking any.
+        require_current_schema(self._sessions)
         # Builds sign manifests: a worker whose key is not the active one must not run.
         claim_signing_key(self._sessions, self._signer)
         if self.metrics_server is not None:
@@ -160,7 +163,7 @@ def run(
             worker.start()
         except SigningKeyError as refusal:  # one line and exit code 1, as ``serve`` does
             raise SystemExit(f"error: {refusal} [{refusal.code}]") from None
-        except MetricsBindError as refusal:
+        except (MetricsBindError, SchemaNotCurrent) as refusal:
             raise SystemExit(f"error: {refusal}") from None
         while not stop.wait(1.0):
             pass

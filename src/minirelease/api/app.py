@@ -38,6 +38,7 @@ from minirelease.db import REQUEST_THREADS, make_engine, make_session_factory
 from minirelease.http.body_limit import BodyLimit
 from minirelease.http.security_headers import SecurityHeaders
 from minirelease.jobs import WorkerPool
+from minirelease.migrate import require_current_schema
 from minirelease.observability.launches import LaunchMetrics
 from minirelease.observability.metrics import process_metrics
 from minirelease.observability.requests import RequestLog
@@ -126,6 +127,8 @@ def create_app(
         anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
         database_slots.open_slots(app)
         await anyio.to_thread.run_sync(lambda: scratch.path)
+        # A process whose code and database schema differ refuses to start (migrate.py).
+        await anyio.to_thread.run_sync(require_current_schema, app.state.session_factory)
         # A process whose key is not the platform's active signing key refuses to start.
         await anyio.to_thread.run_sync(claim_signing_key, app.state.session_factory, signer)
         await anyio.to_thread.run_sync(rollout.start)

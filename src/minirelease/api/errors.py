@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 from typing import Any, cast
 
 import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from minirelease.api import rate_limits
+from minirelease.db_errors import DatabaseFault, classify
 from minirelease.errors import DomainError, Unauthenticated
+from minirelease.observability.logs import REQUEST_ID
 
 log = logging.getLogger(__name__)
 
@@ -118,12 +121,38 @@ def _database_busy(request: Request) -> Response:
     )
 
 
-def _lock_wait_exceeded(exc: OperationalError) -> bool:
-    """SQLite's write lock still held after busy_timeout (or a read transaction's write
-    refused), or a PostgreSQL lock or statement timeout: a retry may well succeed."""
-    message = str(exc.orig).lower()
-    sqlstate = getattr(exc.orig, "sqlstate", None)
-    return "database is locked" in message or sqlstate in ("55P03", "57014")
+def internal_error(request: Request, exc: BaseException) -> Response:
+    """A 500 whose body and log line carry the same new id: the operator a user quotes
+    it to finds the traceback."""
+    error_id = secrets.token_hex(8)
+    log.exception(
+        "unhandled error %s on %s %s",
+        error_id,
+        request.method,
+        request.url.path,
+        exc_info=exc,
+        extra={"error_id": error_id},
+    )
+    detail = f"an unexpected error occurred (error id {error_id})"
+    return problem(request, "internal_error", detail, error_id=error_id)
+
+
+def _database_error(request: Request, exc: DBAPIError) -> Response:
+    """Only the errors a correct program meets under load or an outage get their own answer
+    (db_errors.py); a constraint the code should have checked, a missing table or bad SQL
+    is a bug, and answers as one."""
+    orig = exc.orig if exc.orig is not None else exc
+    fault = classify(orig, connection_invalidated=exc.connection_invalidated)
+    if fault is DatabaseFault.LOST_RACE:
+        # A uniqueness race lost to a concurrent request: nothing was written.
+        return problem(request, "conflict", "the change conflicts with a concurrent change")
+    if fault is DatabaseFault.BUSY:
+        log.warning("database lock not obtained on %s: %s", request.url.path, exc.orig)
+        return _database_busy(request)
+    if fault is DatabaseFault.UNREACHABLE:
+        log.warning("database unavailable on %s: %s", request.url.path, exc.orig)
+        return problem(request, "unavailable", "the database cannot be reached; retry later")
+    return internal_error(request, exc)
 
 
 def install(app: FastAPI) -> None:
@@ -158,10 +187,9 @@ def install(app: FastAPI) -> None:
             detail = f"no such resource: {request.url.path}"
         return problem(request, code, detail)
 
-    @app.exception_handler(IntegrityError)
-    async def _integrity(request: Request, exc: IntegrityError) -> Response:
-        # A uniqueness race lost to a concurrent request: nothing was written.
-        return problem(request, "conflict", "the change conflicts with a concurrent change")
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> Response:
+        return _database_error(request, exc)
 
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, exc: StaleDataError) -> Response:
@@ -183,15 +211,12 @@ def install(app: FastAPI) -> None:
         log.warning("database connections exhausted on %s: %s", request.url.path, exc)
         return _database_busy(request)
 
-    @app.exception_handler(OperationalError)
-    async def _operational(request: Request, exc: OperationalError) -> Response:
-        if _lock_wait_exceeded(exc):
-            log.warning("database lock not obtained on %s: %s", request.url.path, exc.orig)
-            return _database_busy(request)
-        log.warning("database unavailable: %s", exc)
-        return problem(request, "unavailable", "the database is busy; retry the request")
-
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem(request, "internal_error", "an unexpected error occurred")
+        # Answered by Starlette's outermost middleware, outside the request log: the
+        # request id it set is still this task's, and the answer carries it too.
+        response = internal_error(request, exc)
+        request_id = REQUEST_ID.get()
+        if request_id is not None:
+            response.headers["X-Request-ID"] = request_id
+        return response

@@ -6,16 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
+from minirelease.db import READ_ONLY
 from minirelease.errors import DomainError
-from minirelease.migrate import alembic_config
+from minirelease.migrate import schema_state
 
 
 class NotReady(DomainError):
@@ -29,39 +28,24 @@ class Check:
     detail: str
 
 
-@cache
-def migration_heads() -> frozenset[str]:
-    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
-
-
 def database_checks(sessions: sessionmaker[Any]) -> list[Check]:
-    """The database's two checks: it answers, and its schema is at head."""
+    """The database's two checks: it answers, and its schema is at head (the check that
+    also keeps a process whose schema is not current from starting, migrate.py)."""
     try:
-        with sessions() as session:
+        with sessions(execution_options={READ_ONLY: True}) as session:
             session.execute(text("SELECT 1"))
-            try:
-                with session.begin_nested():
-                    found = session.scalars(text("SELECT version_num FROM alembic_version")).all()
-            except SQLAlchemyError:
-                found = []
+            state = schema_state(session.connection())
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", exc)).strip().splitlines() or [type(exc).__name__]
         return [
             Check("database", False, f"the database does not answer: {reason[0]}"),
             Check("migrations", False, "unknown: the database does not answer"),
         ]
-    heads = migration_heads()
-    if frozenset(found) == heads:
-        migrations = Check("migrations", True, f"at head {', '.join(sorted(heads))}")
-    elif not found:
-        migrations = Check("migrations", False, "the database has no migrations applied")
+    problem = state.problem()
+    if problem is None:
+        migrations = Check("migrations", True, f"at head {', '.join(sorted(state.heads))}")
     else:
-        migrations = Check(
-            "migrations",
-            False,
-            f"the database is at {', '.join(sorted(found))}, not at head "
-            f"{', '.join(sorted(heads))}: run `minirelease db upgrade`",
-        )
+        migrations = Check("migrations", False, problem)
     return [Check("database", True, "answers"), migrations]
 
 
