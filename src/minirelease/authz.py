@@ -159,6 +159,58 @@ class Principal:
         return roles
 
 
+# Reviewer roles are contextual. Read from the principal (platform_roles) they hold
+# everywhere; the functions below say where they do hold. Every adjustment of a role set
+# to its context is here, so what a role grants where is read in this one module.
+REVIEWER_ROLES = frozenset({Role.PLATFORM_REVIEWER, Role.PARTNER_REVIEWER})
+
+# Roles that see every mini program of a workspace; a developer sees the assigned ones.
+SEES_WHOLE_WORKSPACE = frozenset({Role.OWNER, Role.MASTER, Role.PLATFORM_ADMIN})
+
+
+def without_reviewer_roles(roles: Iterable[Role]) -> set[Role]:
+    """``roles`` where no reviewer role holds: on a mini program itself, as its team (or
+    a platform admin), not on one of its releases."""
+    return set(roles) - REVIEWER_ROLES
+
+
+def release_reviewer_roles(
+    principal: Principal, *, reviewed: bool, partner_app: str | None
+) -> set[Role]:
+    """The reviewer roles held on a release: none before it reached review; then the
+    platform reviewer's, and the partner reviewer's on a release to ``partner_app`` when
+    that is an app they review."""
+    roles: set[Role] = set()
+    if reviewed and principal.is_platform_reviewer:
+        roles.add(Role.PLATFORM_REVIEWER)
+    if reviewed and partner_app is not None and partner_app in principal.partner_reviewer_of:
+        roles.add(Role.PARTNER_REVIEWER)
+    return roles
+
+
+def roles_on_partner_app(principal: Principal, code: str) -> set[Role]:
+    """Platform roles, with partner_reviewer only if the caller reviews *this* app."""
+    roles = principal.platform_roles()
+    if code not in principal.partner_reviewer_of:
+        roles.discard(Role.PARTNER_REVIEWER)
+    return roles
+
+
+def roles_on_listing(
+    principal: Principal, mini_program_roles: Iterable[Role], code: str
+) -> set[Role]:
+    """On a mini program's listing on partner app ``code``: the team's roles and a platform
+    admin's, and a partner reviewer's of that app (who decides its removals); reviewing
+    some other partner app, or releases, is no role there."""
+    roles = without_reviewer_roles(mini_program_roles) | roles_on_partner_app(principal, code)
+    roles.discard(Role.PLATFORM_REVIEWER)
+    return roles
+
+
+def sees_whole_workspace(roles: Iterable[Role]) -> bool:
+    return not SEES_WHOLE_WORKSPACE.isdisjoint(roles)
+
+
 def granted(roles: Iterable[Role]) -> frozenset[Permission]:
     result: frozenset[Permission] = frozenset()
     for role in roles:

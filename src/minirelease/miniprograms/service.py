@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from minirelease import audit
 from minirelease.access import active_membership
-from minirelease.authz import Permission, Principal, Role
+from minirelease.authz import Permission, Principal, sees_whole_workspace
 from minirelease.db import utcnow
 from minirelease.errors import Conflict, NotFound
 from minirelease.ids import new_id
@@ -28,8 +28,6 @@ from minirelease.workspaces.models import DeveloperAssignment
 APP_ID_PREFIX = "2021"
 APP_ID_LENGTH = 16
 _APP_ID_ATTEMPTS = 10
-# Roles that see every mini program of a workspace; developers see their assigned ones.
-_SEES_WHOLE_WORKSPACE = {Role.OWNER, Role.MASTER, Role.PLATFORM_ADMIN}
 
 
 def create_mini_program(
@@ -77,7 +75,7 @@ def list_mini_programs(
         session, principal, workspace_id, Permission.MINI_PROGRAM_READ
     )
     query = select(MiniProgram).where(MiniProgram.workspace_id == workspace.id)
-    if not roles & _SEES_WHOLE_WORKSPACE:
+    if not sees_whole_workspace(roles):
         # Only a developer reads without seeing the whole workspace: their assigned ones.
         membership = active_membership(session, principal, workspace.id)
         if membership is None:

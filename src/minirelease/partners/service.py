@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from minirelease import audit
 from minirelease.accounts.models import User
-from minirelease.authz import Permission, Principal, Role, require
+from minirelease.authz import Permission, Principal, require, roles_on_partner_app
 from minirelease.db import utcnow
 from minirelease.errors import Conflict, NotFound, ValidationFailed
 from minirelease.ids import new_id
@@ -163,14 +163,6 @@ def partner_app_snapshot(app: PartnerApp) -> dict[str, Any]:
         "grayscale_deadline_days": app.grayscale_deadline_days,
         "capability_profile": app.capability_profile,
     }
-
-
-def roles_on_partner_app(principal: Principal, code: str) -> set[Role]:
-    """Platform roles, with partner_reviewer only if the caller reviews *this* app."""
-    roles = principal.platform_roles()
-    if code not in principal.partner_reviewer_of:
-        roles.discard(Role.PARTNER_REVIEWER)
-    return roles
 
 
 def add_partner_reviewer(

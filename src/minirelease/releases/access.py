@@ -12,7 +12,15 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, SessionTransaction, joinedload
 
 from minirelease.access import mini_program_roles
-from minirelease.authz import Permission, Principal, Role, granted, require
+from minirelease.authz import (
+    Permission,
+    Principal,
+    Role,
+    granted,
+    release_reviewer_roles,
+    require,
+    without_reviewer_roles,
+)
 from minirelease.errors import NotFound
 from minirelease.miniprograms.models import MiniProgram
 from minirelease.partners.models import PartnerApp
@@ -69,7 +77,7 @@ def _team_roles(
             workspace_id=mini_program.workspace_id,
             mini_program_id=mini_program_id,
         )
-        memo[key] = frozenset(roles - {Role.PLATFORM_REVIEWER, Role.PARTNER_REVIEWER})
+        memo[key] = frozenset(without_reviewer_roles(roles))
     return memo[key]
 
 
@@ -103,7 +111,7 @@ def remember_team_roles(
             )
         )
         assigned = {(membership_id, program_id) for membership_id, program_id in rows}
-    platform = principal.platform_roles() - {Role.PLATFORM_REVIEWER, Role.PARTNER_REVIEWER}
+    platform = without_reviewer_roles(principal.platform_roles())
     for program in programs:
         roles = set(platform)
         membership = memberships.get(program.workspace_id)
@@ -139,13 +147,11 @@ def _with_reviewer_roles(
 ) -> set[Role]:
     # basic_info is snapshotted at apply: once applied, the reviewers have seen it.
     reviewed = Status(release.status) in REVIEWED or release.basic_info is not None
-    if reviewed and principal.is_platform_reviewer:
-        roles.add(Role.PLATFORM_REVIEWER)
-    if reviewed and principal.partner_reviewer_of:
+    code = None
+    if reviewed and principal.partner_reviewer_of:  # the partner app is read only then
         partner = session.get(PartnerApp, release.partner_app_id)
-        if partner is not None and partner.code in principal.partner_reviewer_of:
-            roles.add(Role.PARTNER_REVIEWER)
-    return roles
+        code = partner.code if partner is not None else None
+    return roles | release_reviewer_roles(principal, reviewed=reviewed, partner_app=code)
 
 
 def load_release(

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minirelease import audit
-from minirelease.authz import Permission, Principal, Role, granted, require
+from minirelease.authz import Permission, Principal, Role, granted, require, roles_on_listing
 from minirelease.db import utcnow
 from minirelease.errors import InvalidTransition, NotFound, ValidationFailed
 from minirelease.ids import new_id
@@ -93,13 +93,7 @@ def _load(
             _, roles = load_mini_program(session, principal, mini_program_id)
         except NotFound:
             roles = set()
-        # Reviewing some partner app is no role here; reviewing this one is.
-        roles.discard(Role.PARTNER_REVIEWER)
-        if code in principal.partner_reviewer_of:
-            roles.add(Role.PARTNER_REVIEWER)
-        if principal.is_platform_admin:
-            roles.add(Role.PLATFORM_ADMIN)
-    roles.discard(Role.PLATFORM_REVIEWER)
+        roles = roles_on_listing(principal, roles, code)
     if mp is None or not ({Permission.MINI_PROGRAM_READ, Permission.RELEASE_READ} & granted(roles)):
         raise NotFound("mini program not found")
     require(roles, permission, what="listing")

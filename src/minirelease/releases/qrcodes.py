@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from minirelease import audit
 from minirelease.access import mini_program_roles
-from minirelease.authz import Permission, Principal, Role, granted
+from minirelease.authz import Permission, Principal, granted, without_reviewer_roles
 from minirelease.errors import Conflict, NotFound, NotReleased, Removed, ValidationFailed
 from minirelease.miniprograms import qrcodes
 from minirelease.miniprograms.models import MiniProgram, Version
@@ -56,7 +56,7 @@ def _insider(session: Session, principal: Principal, mp: MiniProgram) -> tuple[b
         session, principal, workspace_id=mp.workspace_id, mini_program_id=mp.id
     )
     # Reviewer roles hold on a release only in context (release_roles), not here.
-    roles -= {Role.PLATFORM_REVIEWER, Role.PARTNER_REVIEWER}
+    roles = without_reviewer_roles(roles)
     tester = principal.user_id in mp.tester_user_ids
     return tester or Permission.RELEASE_READ in granted(roles), tester
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from minirelease.authz import Permission, Principal
+from minirelease.authz import Permission, Principal, require
 from minirelease.db import utcnow
 from minirelease.errors import InvalidTransition, ValidationFailed
 from minirelease.miniprograms.models import MiniProgram
@@ -26,12 +27,24 @@ from minirelease.rollout.bucketing import basis_points
 SYSTEM_DEADLINE = "system:grayscale-deadline"
 
 
-def _manage(session: Session, principal: Principal, release_id: str) -> tuple[Release, str, str]:
+class _Managed(NamedTuple):
+    """A release locked for a person's action, with what its transition records."""
+
+    release: Release
+    workspace_id: str
+    code: str  # the partner app's
+
+
+def _managed(session: Session, release: Release, mp: MiniProgram) -> _Managed:
+    partner = session.get(PartnerApp, release.partner_app_id)
+    return _Managed(release, mp.workspace_id, partner.code if partner else "")
+
+
+def _manage(session: Session, principal: Principal, release_id: str) -> _Managed:
     release, mp, _ = load_release(
         session, principal, release_id, Permission.RELEASE_MANAGE, for_update=True
     )
-    partner = session.get(PartnerApp, release.partner_app_id)
-    return release, mp.workspace_id, partner.code if partner else ""
+    return _managed(session, release, mp)
 
 
 def go_online(
@@ -73,7 +86,20 @@ def _act(
 ) -> Release:
     """Lock the release, apply ``action`` with ``changes``, and put it online when the
     action released it: the shape of every person-driven action below."""
-    release, workspace_id, code = _manage(session, principal, release_id)
+    return _apply(
+        session, principal, _manage(session, principal, release_id), action, changes, params
+    )
+
+
+def _apply(
+    session: Session,
+    principal: Principal,
+    managed: _Managed,
+    action: Action,
+    changes: dict[str, object] | None = None,
+    params: Params | None = None,
+) -> Release:
+    release, workspace_id, code = managed
     transition(
         session,
         release,
@@ -96,20 +122,18 @@ def _testers(tester_user_ids: Sequence[str]) -> list[str]:
     return list(testers)
 
 
-def start_pilot(
+def pilot(
     session: Session, principal: Principal, *, release_id: str, tester_user_ids: Sequence[str]
 ) -> Release:
+    """Start a pilot (from release preparation), or replace the testers of a running one:
+    the status, read under the release's lock, decides which. Who cannot see the release
+    hears 404 before their tester ids are checked; who may only read it, 403 after."""
+    release, mp, roles = load_release(session, principal, release_id, for_update=True)
     testers = _testers(tester_user_ids)
-    return _act(session, principal, release_id, Action.PILOT, {"pilot_tester_ids": testers})
-
-
-def update_testers(
-    session: Session, principal: Principal, *, release_id: str, tester_user_ids: Sequence[str]
-) -> Release:
-    testers = _testers(tester_user_ids)
-    return _act(
-        session, principal, release_id, Action.UPDATE_TESTERS, {"pilot_tester_ids": testers}
-    )
+    require(roles, Permission.RELEASE_MANAGE, what="release")
+    action = Action.UPDATE_TESTERS if release.status == Status.PILOT else Action.PILOT
+    managed = _managed(session, release, mp)
+    return _apply(session, principal, managed, action, {"pilot_tester_ids": testers})
 
 
 def complete_pilot(session: Session, principal: Principal, *, release_id: str) -> Release:

@@ -13,13 +13,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from minirelease import audit
-from minirelease.authz import Permission, Principal, require
+from minirelease.authz import Permission, Principal, require, roles_on_partner_app
 from minirelease.db import utcnow
 from minirelease.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
 from minirelease.ids import new_id
 from minirelease.pagination import Page, PageRequest, ascending, paginate
 from minirelease.partners.models import PartnerApp
-from minirelease.partners.service import get_partner_app, roles_on_partner_app
+from minirelease.partners.service import get_partner_app
 from minirelease.telemetry.models import PartnerAppKey
 
 PREFIX = "mrk_"

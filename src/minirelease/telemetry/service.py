@@ -22,7 +22,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from minirelease.errors import ValidationFailed
+from minirelease.errors import PermissionDenied, ValidationFailed
 from minirelease.miniprograms.models import MiniProgram
 from minirelease.partners.models import PartnerApp
 from minirelease.releases.models import Release
@@ -132,8 +132,12 @@ def record(
     *,
     now: dt.datetime,
     batch_id: str | None = None,
+    said_partner_app: str | None = None,
 ) -> Accepted:
-    """Count a batch of launch outcomes in the minute of ``now``."""
+    """Count a batch of launch outcomes in the minute of ``now``. A batch that says which
+    partner app sent it (``said_partner_app``) must be sent with that app's key."""
+    if said_partner_app is not None and said_partner_app != partner.code:
+        raise PermissionDenied(f"this key is not a key of partner app {said_partner_app!r}")
     if not 1 <= len(events) <= MAX_EVENTS:
         raise ValidationFailed(f"events: 1 to {MAX_EVENTS} per batch, got {len(events)}")
     _check(session, partner, events)

@@ -242,13 +242,7 @@ def post_review(
 @router.post("/releases/{release_id}/pilot")
 def pilot(release_id: str, body: PilotRequest, principal: CurrentUser, uow: Uow) -> ReleaseRead:
     """Start a pilot from release preparation, or replace the testers of a running one."""
-    current = service.get_release(uow.session, principal, release_id=release_id)
-    act = (
-        rollout_actions.update_testers
-        if current.status == Status.PILOT
-        else rollout_actions.start_pilot
-    )
-    release = act(
+    release = rollout_actions.pilot(
         uow.session, principal, release_id=release_id, tester_user_ids=body.tester_user_ids
     )
     return _done(uow, release, principal)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from minirelease.accounts.service import user_by_email
 from minirelease.api.deps import DbSession, Uow
-from minirelease.authz import Permission, granted, require
+from minirelease.authz import Permission, granted, require, roles_on_partner_app
 from minirelease.errors import ValidationFailed
 from minirelease.partners import service as partners
 from minirelease.partners.models import PartnerApp
@@ -120,7 +120,7 @@ def _app_page(
     status_code: int = 200,
 ) -> Response:
     may_see_reviewers = Permission.PARTNER_REVIEWERS_READ in granted(
-        partners.roles_on_partner_app(viewer, app.code)
+        roles_on_partner_app(viewer, app.code)
     )
     reviewers = (
         partners.list_partner_reviewers(session, viewer, code=app.code) if may_see_reviewers else []

@@ -127,10 +127,10 @@ def pilot(
     uow: Uow,
     tester_user_ids: Annotated[str, Form(max_length=20_000)] = "",
 ) -> Response:
-    """Start a pilot, or replace a running pilot's testers (as the API decides)."""
+    """Start a pilot, or replace a running pilot's testers (``rollout_actions.pilot``
+    decides which, for the API too)."""
     before = _status(uow.session, viewer, release_id)
-    act = rollout_actions.update_testers if before == Status.PILOT else rollout_actions.start_pilot
-    act(
+    rollout_actions.pilot(
         uow.session,
         viewer,
         release_id=release_id,
