@@ -98,8 +98,10 @@ def _check(session: Session, partner: PartnerApp, events: Sequence[Event]) -> No
 def _remember_batch(
     session: Session, partner: PartnerApp, batch_id: str, accepted: Accepted, now: dt.datetime
 ) -> Accepted | None:
-    """Record the batch id; None when it is new, else what it counted the first time. On
-    PostgreSQL a concurrent twin waits here for the first one's commit, then sees it."""
+    """Record the batch id; None when it is new, else what it counted the first time. An id
+    last counted more than ``BATCH_MEMORY`` ago is new again, pruned or not yet (one atomic
+    upsert takes its row over). On PostgreSQL a concurrent twin waits here for the first
+    one's commit, then sees it."""
     values = {
         "partner_app_id": partner.id,
         "batch_id": batch_id,
@@ -107,11 +109,13 @@ def _remember_batch(
         "count": accepted.count,
         "received_at": now,
     }
+    upsert = _insert(session, TelemetryBatch).values(values)
     inserted = session.scalar(
-        _insert(session, TelemetryBatch)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["partner_app_id", "batch_id"])
-        .returning(TelemetryBatch.batch_id)
+        upsert.on_conflict_do_update(
+            index_elements=["partner_app_id", "batch_id"],
+            set_={name: upsert.excluded[name] for name in ("events", "count", "received_at")},
+            where=TelemetryBatch.received_at < now - BATCH_MEMORY,
+        ).returning(TelemetryBatch.batch_id)
     )
     if inserted is not None:
         return None
