@@ -28,6 +28,6 @@ def test_ruff_format_is_clean() -> None:
 
 
 @pytest.mark.slow
-def test_mypy_strict_on_pure_domain_modules() -> None:
+def test_mypy_strict_on_the_whole_package() -> None:
     result = _run("mypy")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -104,7 +104,10 @@ def paginate(
 
 
 def paginate_rows(
-    session: Session, query: Select[Any], order: Sequence[SortKey], page: PageRequest | None
+    session: Session,
+    query: Select[*tuple[Any, ...]],
+    order: Sequence[SortKey],
+    page: PageRequest | None,
 ) -> Page[tuple[Any, ...]]:
     """A page of ``query`` (its own ORDER BY is replaced by ``order``), each row as the
     tuple of what the query selects. ``page=None`` is every row at once."""

@@ -58,7 +58,7 @@ def install_docs(app: FastAPI) -> None:
             swagger_ui_parameters=SWAGGER_PARAMETERS | (app.swagger_ui_parameters or {}),
         )
         page.headers.update(PAGE_HEADERS)
-        page.headers["Content-Security-Policy"] = policy_for_page(page.body)
+        page.headers["Content-Security-Policy"] = policy_for_page(bytes(page.body))
         return page
 
     @app.get("/redoc", include_in_schema=False)
@@ -72,5 +72,5 @@ def install_docs(app: FastAPI) -> None:
             with_google_fonts=False,
         )
         page.headers.update(PAGE_HEADERS)
-        page.headers["Content-Security-Policy"] = policy_for_page(page.body)
+        page.headers["Content-Security-Policy"] = policy_for_page(bytes(page.body))
         return page

@@ -51,7 +51,7 @@ class LabRun:
     package_sha256: str
     partner_app: str
     profile: Mapping[str, Any]
-    limits: Mapping[str, int]
+    limits: Mapping[str, object]  # the partner app's package limits (PackageLimits)
     matrix: Mapping[str, Any]  # Matrix.to_json, as stored with the run
     out_dir: Path  # where the lab writes the report and its page
     server_domains: Sequence[str] = ()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import Connection
 
 from minirelease.db import make_engine
 from minirelease.models import Base
@@ -23,7 +24,7 @@ def run() -> None:
     engine.dispose()
 
 
-def _run_on(connection: object) -> None:
+def _run_on(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

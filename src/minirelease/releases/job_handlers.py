@@ -178,7 +178,9 @@ class ReleaseWorkers:
                 return
             run, release = found
             run.status = "finished"
-            run.report = RawJSON(result.report_json)
+            # The JSON column stores RawJSON text as it is (db.py); it reads back a dict.
+            report: Any = RawJSON(result.report_json)
+            run.report = report
             run.summary = result.summary
             run.report_html = result.html
             run.cells_done = run.cells_total

@@ -179,9 +179,10 @@ def set_grayscale(
         {"basis_points": points},
         Params(basis_points=points),
     )
-    starting = release.grayscale_started_at is None
-    if starting:  # the deadline counts from the first step
-        release.grayscale_started_at = utcnow()
+    started = release.grayscale_started_at
+    starting = started is None
+    if started is None:  # the deadline counts from the first step
+        started = release.grayscale_started_at = utcnow()
     if plan is not None:
         if not starting:
             raise InvalidTransition(
@@ -200,7 +201,7 @@ def set_grayscale(
             workspace_id=mp.workspace_id,
             partner_app=partner.code,
             deadline_days=partner.grayscale_deadline_days,
-            now=release.grayscale_started_at,
+            now=started,
         )
     return release
 

@@ -84,7 +84,7 @@ def _chain_existing_events() -> None:
         links = []
         for row in rows:
             seq += 1
-            digest = event_hash(row._mapping, prev_hash)
+            digest = event_hash(dict(row._mapping), prev_hash)
             links.append({"row_id": row.id, "seq": seq, "prev_hash": prev_hash, "hash": digest})
             prev_hash = digest
         bind.execute(
