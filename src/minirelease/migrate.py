@@ -15,7 +15,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 from sqlalchemy.orm import sessionmaker
 
-from minirelease.db import READ_ONLY
+from minirelease.db import READ_ONLY, make_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 UPGRADE_COMMAND = "minirelease db upgrade"
@@ -32,6 +32,21 @@ def alembic_config(url: str = "", connection: Connection | None = None) -> Confi
 
 def upgrade(url: str = "", connection: Connection | None = None, revision: str = "head") -> None:
     command.upgrade(alembic_config(url, connection), revision)
+
+
+def upgrade_unless_ahead(url: str) -> None:
+    """``upgrade`` for a process's start; ``SchemaNotCurrent`` when the database records a
+    revision this code does not know (a newer release migrated it), which alembic would
+    only report as a revision it cannot locate."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            state = schema_state(connection)
+    finally:
+        engine.dispose()
+    if state.unknown:
+        raise SchemaNotCurrent(state.problem() or "")
+    upgrade(url)
 
 
 @cache

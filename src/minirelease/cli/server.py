@@ -12,7 +12,10 @@ def prepare(settings: Settings) -> None:
     settings.ensure_dirs()
     # Half-received uploads and half-written builds of processes that were killed.
     scratch.sweep(settings.tmp_dir)
-    migrate.upgrade(settings.database_url)
+    try:
+        migrate.upgrade_unless_ahead(settings.database_url)
+    except migrate.SchemaNotCurrent as refusal:
+        raise SystemExit(f"error: {refusal}") from None
 
 
 def run_server(
