@@ -31,6 +31,7 @@ def _sqlite(name: str, message: str = "error") -> sqlite3.Error:
         (pg.AdminShutdown("terminating connection"), DatabaseFault.UNREACHABLE),
         (pg.CrashShutdown("crash"), DatabaseFault.UNREACHABLE),
         (pg.CannotConnectNow("starting up"), DatabaseFault.UNREACHABLE),
+        (pg.TooManyConnections("too many clients"), DatabaseFault.UNREACHABLE),
         (psycopg.OperationalError("connection failed: refused"), DatabaseFault.UNREACHABLE),
         (psycopg.InterfaceError("the connection is closed"), DatabaseFault.UNREACHABLE),
         (pg.NotNullViolation("null value"), DatabaseFault.BUG),

@@ -37,6 +37,7 @@ POSTGRES_UNREACHABLE = frozenset(
         "57P01",  # admin_shutdown
         "57P02",  # crash_shutdown
         "57P03",  # cannot_connect_now (starting up, shutting down)
+        "53300",  # too_many_connections: the server's slots are taken, for now
     }
 )
 POSTGRES_CONNECTION_CLASS = "08"  # connection_exception and its subclasses
