@@ -127,10 +127,14 @@ def create_app(
         anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
         database_slots.open_slots(app)
         await anyio.to_thread.run_sync(lambda: scratch.path)
-        # A process whose code and database schema differ refuses to start (migrate.py).
-        await anyio.to_thread.run_sync(require_current_schema, app.state.session_factory)
-        # A process whose key is not the platform's active signing key refuses to start.
-        await anyio.to_thread.run_sync(claim_signing_key, app.state.session_factory, signer)
+        try:
+            # A process whose code and database schema differ refuses to start (migrate.py),
+            # and so does one whose key is not the platform's active signing key.
+            await anyio.to_thread.run_sync(require_current_schema, app.state.session_factory)
+            await anyio.to_thread.run_sync(claim_signing_key, app.state.session_factory, signer)
+        except BaseException:
+            close_what_create_app_opened()
+            raise
         await anyio.to_thread.run_sync(rollout.start)
         # PostgreSQL: other processes' commits wake the rollout cache (and the workers).
         wakeups = listener(app.state.session_factory)
@@ -157,10 +161,13 @@ def create_app(
             # Also when jobs ran only through run_pending: it closes the lab's processes.
             await anyio.to_thread.run_sync(pool.stop)
             await anyio.to_thread.run_sync(rollout.stop)
-            scratch.close()
-            limit_store.close()
-            if own_engine is not None:
-                own_engine.dispose()
+            close_what_create_app_opened()
+
+    def close_what_create_app_opened() -> None:
+        scratch.close()
+        limit_store.close()
+        if own_engine is not None:
+            own_engine.dispose()
 
     app = FastAPI(
         title="minirelease",
