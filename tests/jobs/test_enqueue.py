@@ -3,7 +3,7 @@ commits, and a committed job runs once, woken by ``notify`` rather than the poll
 
 from __future__ import annotations
 
-import time
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -13,10 +13,10 @@ from minirelease.audit import record
 from minirelease.jobs import JobHandler, JobStatus, enqueue
 from minirelease.uow import UnitOfWork
 from tests.jobs.conftest import MakePool
-from tests.jobs.helpers import Runs, all_jobs, has_status, load_job, wait_until
+from tests.jobs.helpers import FakeClock, Runs, all_jobs, has_status, load_job, wait_until
 
 
-def _build(uow: UnitOfWork) -> str:
+def _build(uow: UnitOfWork, run_after: dt.datetime | None = None) -> str:
     """A service call: a state change (here an audit event) and the job it asks for."""
     record(
         uow.session,
@@ -25,20 +25,25 @@ def _build(uow: UnitOfWork) -> str:
         target_type="release",
         target_id="rel_1",
     )
-    return enqueue(uow.session, kind="build", subject_id="rel_1", payload={"config": 1}).id
+    job = enqueue(
+        uow.session, kind="build", subject_id="rel_1", payload={"config": 1}, run_after=run_after
+    )
+    return job.id
 
 
 def test_a_rolled_back_unit_of_work_leaves_no_job_and_runs_nothing(
     jobs_db: sessionmaker[Any], make_pool: MakePool
 ) -> None:
+    clock = FakeClock()
     runs = Runs()
-    pool = make_pool({"build": JobHandler(runs.record)})
+    pool = make_pool({"build": JobHandler(runs.record)}, clock=clock)
     with pytest.raises(RuntimeError), UnitOfWork(jobs_db) as uow:
         _build(uow)
         uow.after_commit(pool.notify)
         raise RuntimeError("the service refused")
     pool.notify()
-    time.sleep(0.3)  # several poll intervals
+    clock.advance(seconds=1)  # many polls
+    wait_until(clock.settled(3), what="two idle workers and the housekeeper")
     assert all_jobs(jobs_db) == []
     assert runs.calls == []
 
@@ -46,16 +51,18 @@ def test_a_rolled_back_unit_of_work_leaves_no_job_and_runs_nothing(
 def test_a_committed_job_runs_once_woken_by_notify(
     jobs_db: sessionmaker[Any], make_pool: MakePool
 ) -> None:
+    clock = FakeClock()
     runs = Runs()
-    # A poll interval far longer than the wait below: only notify can start it in time.
-    pool = make_pool({"build": JobHandler(runs.record)}, poll_interval=60)
-    time.sleep(0.1)  # let the workers go idle
+    # Time stands still: no poll comes, only notify can start the job.
+    pool = make_pool({"build": JobHandler(runs.record)}, clock=clock)
+    wait_until(clock.settled(3), what="two idle workers and the housekeeper")
     with UnitOfWork(jobs_db) as uow:
-        job_id = _build(uow)
+        job_id = _build(uow, run_after=clock.now())
         uow.after_commit(pool.notify)
         uow.commit()
     wait_until(has_status(jobs_db, job_id, JobStatus.SUCCEEDED), timeout=5)
-    time.sleep(0.2)
+    clock.advance(seconds=1)  # many polls later: it ran once
+    wait_until(clock.settled(3), what="two idle workers and the housekeeper")
     assert runs.calls == [(job_id, 1)]
     job = load_job(jobs_db, job_id)
     assert (job.attempts, job.error, job.payload) == (1, None, {"config": 1})

@@ -1,7 +1,8 @@
 """Periodic work under a lease runs once per interval however many threads and processes
 run it (issue 11, item 1), on SQLite and PostgreSQL: consecutive runs are never closer
 than the interval, the work keeps its pace when the process that ran it dies, and a
-failed tick leaves the lease due for the next one."""
+failed tick leaves the lease due for the next one. Threads of one process run on an
+injected clock, to the exact instant; processes run on the real one."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import itertools
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -42,19 +42,29 @@ def test_threads_of_one_process_run_the_work_once_per_interval(
         with lock:
             runs.append((now, threading.current_thread().name))
 
+    clock = FakeClock()
+    start = clock.now()
     tickers = [
-        Periodic(jobs_db, tick, interval=INTERVAL, name=f"ticker-{n}", lease="test-work")
+        Periodic(jobs_db, tick, interval=60, clock=clock, name=f"ticker-{n}", lease="test-work")
         for n in range(4)
     ]
     for ticker in tickers:
         ticker.start()
-    time.sleep(3.1)
-    for ticker in tickers:
-        ticker.stop()
-    times = [at for at, _ in runs]
-    assert all(gap >= INTERVAL for gap in _gaps(times)), _gaps(times)
-    # Four tickers, each looking every interval: still about one run per interval.
-    assert 6 <= len(runs) <= 3.1 / INTERVAL + 1, runs
+    try:
+        wait_until(clock.settled(4), timeout=10)
+        clock.advance(seconds=59.999)
+        wait_until(clock.settled(4), timeout=10)
+        assert runs == [], "no ticker looks before its interval"
+        clock.advance(seconds=0.001)
+        for _ in range(9):
+            wait_until(clock.settled(4), timeout=10)  # all four looked
+            clock.advance(seconds=60)
+        wait_until(clock.settled(4), timeout=10)
+    finally:
+        for ticker in tickers:
+            ticker.stop()
+    # Four tickers, each looking every interval: exactly one run per interval, on time.
+    assert [at for at, _ in runs] == [start + dt.timedelta(minutes=n) for n in range(1, 11)]
 
 
 def test_a_failed_tick_leaves_the_lease_due_and_a_lowered_interval_applies(
@@ -87,7 +97,7 @@ def test_a_failed_tick_leaves_the_lease_due_and_a_lowered_interval_applies(
     with jobs_db() as session:
         lease = session.get(PeriodicLease, "flaky")
         assert lease is not None
-        assert lease.last_run_at == clock() and lease.next_due_at == clock() + dt.timedelta(
+        assert lease.last_run_at == clock.now() and lease.next_due_at == clock.now() + dt.timedelta(
             seconds=60
         )
 
@@ -131,8 +141,9 @@ def _ticks(sessions: sessionmaker[Any]) -> list[tuple[dt.datetime, int]]:
     return sorted((dt.datetime.fromisoformat(at), int(pid)) for at, pid in rows)
 
 
+# On the real clock: proves ``Periodic``'s default clock paces the work across processes.
 @pytest.mark.slow
-def test_processes_run_the_work_once_per_interval_and_go_on_when_the_runner_dies(
+def test_real_clock_processes_run_the_work_once_per_interval_and_go_on_when_the_runner_dies(
     tickers: Tickers, jobs_db: sessionmaker[Any]
 ) -> None:
     processes = [tickers.start() for _ in range(3)]

@@ -1,11 +1,13 @@
 """Crash recovery without a real crash: jobs left running by workers that are gone
 (lease expired, or their process no longer exists) are re-queued and run again; jobs
-of live workers, heartbeating past their first lease, are left alone."""
+of live workers, heartbeating past their first lease, are left alone. Time moves by the
+injected clock, so leases expire at exactly their end; one test runs on the real clock."""
 
 from __future__ import annotations
 
 import datetime as dt
 import subprocess
+import threading
 import time
 from typing import Any
 
@@ -33,8 +35,8 @@ def _dead_pid() -> int:
 def _claim_as(
     session_factory: sessionmaker[Any], worker_id: str, clock: FakeClock, **options: Any
 ) -> str:
-    """A job claimed by ``worker_id`` at ``clock()`` with a 60 s lease, then abandoned."""
-    job_id = enqueue_committed(session_factory, run_after=clock(), **options)
+    """A job claimed by ``worker_id`` at ``clock.now()`` with a 60 s lease, then abandoned."""
+    job_id = enqueue_committed(session_factory, run_after=clock.now(), **options)
     queue = SqlJobQueue(session_factory, clock=clock, lease=dt.timedelta(seconds=60))
     claimed = queue.claim(worker_id, ["build"])
     assert claimed is not None and claimed.id == job_id
@@ -46,12 +48,20 @@ def test_a_job_whose_lease_expired_is_requeued_and_run_again(
 ) -> None:
     clock = FakeClock()
     runs = Runs()
-    job_id = _claim_as(jobs_db, "elsewhere/1/gone/0", clock)
-    make_pool({"build": JobHandler(runs.record)}, clock=clock, lease=dt.timedelta(seconds=0.6))
-    time.sleep(0.6)  # three reconciler rounds: another node's live lease is respected
+    job_id = _claim_as(jobs_db, "elsewhere/1/gone/0", clock)  # its lease ends in 60 s
+    # One worker and the housekeeper, which reconciles every 10 s (a third of the lease).
+    pool = make_pool(
+        {"build": JobHandler(runs.record)}, threads=1, clock=clock, lease=dt.timedelta(seconds=30)
+    )
+    for _ in range(5):
+        clock.advance(seconds=10)
+        wait_until(clock.settled(2), what="a housekeeping round")
+    clock.advance(seconds=9.999)
+    pool.reconcile()  # one more round, a millisecond before the lease's end
+    # Another node's lease is respected up to its very end.
     assert load_job(jobs_db, job_id).status == JobStatus.RUNNING
     assert runs.calls == []
-    clock.advance(seconds=60)
+    clock.advance(seconds=0.001)  # the lease's end and the housekeeper's round: re-queued
     wait_until(has_status(jobs_db, job_id, JobStatus.SUCCEEDED), what="the re-queued job")
     assert runs.calls == [(job_id, 2)]
     job = load_job(jobs_db, job_id)
@@ -86,7 +96,7 @@ def test_a_worker_lost_on_the_last_attempt_fails_the_job_for_good(
     job_id = _claim_as(jobs_db, worker, clock, max_attempts=1)
     pool.start()
     job = load_job(jobs_db, job_id)
-    assert (job.status, job.finished_at) == (JobStatus.FAILED, clock())
+    assert (job.status, job.finished_at) == (JobStatus.FAILED, clock.now())
     assert hooked == [
         (
             job_id,
@@ -94,11 +104,45 @@ def test_a_worker_lost_on_the_last_attempt_fails_the_job_for_good(
             "; no attempts left (1 of 1)",
         )
     ]
-    time.sleep(0.2)
+    clock.advance(minutes=1)  # many polls and housekeeping rounds later: never run
+    wait_until(clock.settled(3), what="the workers' polls")
     assert runs.calls == []
 
 
-def test_heartbeats_keep_a_long_job_with_its_live_worker(
+def test_heartbeats_extend_the_lease_of_a_long_job_and_keep_it_with_its_worker(
+    jobs_db: sessionmaker[Any], make_pool: MakePool
+) -> None:
+    clock = FakeClock()
+    runs = Runs()
+    finish = threading.Event()
+
+    def long(ctx: JobContext) -> None:
+        runs.record(ctx)
+        finish.wait(10)
+
+    lease = dt.timedelta(seconds=30)  # housekeeping (heartbeats, reconciling) every 10 s
+    handlers = {"build": JobHandler(long)}
+    first = make_pool(handlers, threads=1, clock=clock, lease=lease)
+    job_id = enqueue_committed(jobs_db, run_after=clock.now())
+    first.notify()
+    wait_until(lambda: len(runs.calls) == 1)
+    assert load_job(jobs_db, job_id).lease_expires_at == clock.now() + lease
+    # A second pool reconciles as often, with one idle worker: with the first pool's
+    # housekeeper (its worker is busy) three threads wait on the clock.
+    make_pool(handlers, threads=1, clock=clock, lease=lease)
+    for _ in range(12):  # four leases long
+        clock.advance(seconds=10)
+        wait_until(clock.settled(3), what="a housekeeping round")
+        job = load_job(jobs_db, job_id)
+        assert (job.status, job.lease_expires_at) == (JobStatus.RUNNING, clock.now() + lease)
+    finish.set()
+    wait_until(has_status(jobs_db, job_id, JobStatus.SUCCEEDED), what="the long job")
+    assert runs.calls == [(job_id, 1)]
+    assert load_job(jobs_db, job_id).error is None
+
+
+# On the real clock: proves the pool's default clock drives heartbeats and reconciling.
+def test_real_clock_heartbeats_keep_a_long_job_with_its_live_worker(
     jobs_db: sessionmaker[Any], make_pool: MakePool
 ) -> None:
     runs = Runs()

@@ -4,7 +4,6 @@ until ``max_attempts``, then failed for good with the hook run in that transacti
 from __future__ import annotations
 
 import datetime as dt
-import time
 from typing import Any
 
 import pytest
@@ -61,7 +60,7 @@ def test_each_retry_waits_out_its_backoff_then_the_last_failure_is_final(
     clock = FakeClock()
     queue = SqlJobQueue(jobs_db, clock=clock)
     hook = FailureLog()
-    job_id = enqueue_committed(jobs_db, run_after=clock())
+    job_id = enqueue_committed(jobs_db, run_after=clock.now())
     for attempt, delay in ((1, 5), (2, 10)):
         claimed = queue.claim(WORKER, ["build"])
         assert claimed is not None and (claimed.id, claimed.attempt) == (job_id, attempt)
@@ -71,7 +70,7 @@ def test_each_retry_waits_out_its_backoff_then_the_last_failure_is_final(
         assert outcome is FailOutcome.RETRY_SCHEDULED
         job = load_job(jobs_db, job_id)
         assert (job.status, job.claimed_by, job.error) == ("queued", None, f"boom {attempt}")
-        assert job.run_after == clock() + dt.timedelta(seconds=delay)
+        assert job.run_after == clock.now() + dt.timedelta(seconds=delay)
         clock.advance(seconds=delay - 0.001)
         assert queue.claim(WORKER, ["build"]) is None
         clock.advance(seconds=0.001)
@@ -83,7 +82,7 @@ def test_each_retry_waits_out_its_backoff_then_the_last_failure_is_final(
     assert outcome is FailOutcome.FAILED
     job = load_job(jobs_db, job_id)
     assert (job.status, job.attempts, job.error) == ("failed", 3, "boom 3")
-    assert job.finished_at == clock()
+    assert job.finished_at == clock.now()
     assert hook.calls == [(job_id, "failed", "boom 3")]
     assert _hook_events(jobs_db) == [{"error": "boom 3"}]
 
@@ -128,13 +127,16 @@ def test_a_pool_retries_a_failing_handler_and_passes_the_attempt(
         if ctx.attempt < 3:
             raise ValueError(f"attempt {ctx.attempt} failed")
 
-    make_pool({"build": JobHandler(flaky)}, clock=clock)
-    job_id = enqueue_committed(jobs_db, run_after=clock())
+    # Two workers polling every second of the clock, and the housekeeper: three waits.
+    pool = make_pool({"build": JobHandler(flaky)}, clock=clock, poll_interval=1)
+    job_id = enqueue_committed(jobs_db, run_after=clock.now())
+    pool.notify()
     for attempt, delay in ((1, 5), (2, 10)):
         wait_until(lambda a=attempt: _queued_after(jobs_db, job_id, a), what=f"retry {attempt}")
-        time.sleep(0.2)  # several polls: not taken before its time
-        assert len(runs.calls) == attempt
-        clock.advance(seconds=delay)
+        clock.advance(seconds=delay - 1)
+        wait_until(clock.settled(3), what="the workers' polls")
+        assert len(runs.calls) == attempt, "not taken before its time"
+        clock.advance(seconds=1)  # its time, and the workers' next poll
     wait_until(lambda: load_job(jobs_db, job_id).status == JobStatus.SUCCEEDED)
     assert runs.calls == [(job_id, 1), (job_id, 2), (job_id, 3)]
     job = load_job(jobs_db, job_id)
@@ -150,12 +152,14 @@ def test_a_pool_fails_a_job_for_good_and_runs_the_hook_once(
     def broken(ctx: JobContext) -> None:
         raise RuntimeError("compiler crashed")
 
-    make_pool({"build": JobHandler(broken, on_permanent_failure=hook)}, clock=clock)
-    job_id = enqueue_committed(jobs_db, run_after=clock(), max_attempts=2)
+    pool = make_pool({"build": JobHandler(broken, on_permanent_failure=hook)}, clock=clock)
+    job_id = enqueue_committed(jobs_db, run_after=clock.now(), max_attempts=2)
+    pool.notify()
     wait_until(lambda: _queued_after(jobs_db, job_id, 1))
     clock.advance(seconds=5)
     wait_until(lambda: load_job(jobs_db, job_id).status == JobStatus.FAILED)
-    time.sleep(0.2)
+    clock.advance(minutes=1)  # many polls and housekeeping rounds later
+    wait_until(clock.settled(3), what="the workers' polls")
     assert hook.calls == [(job_id, "failed", "RuntimeError: compiler crashed")]
     assert _hook_events(jobs_db) == [{"error": "RuntimeError: compiler crashed"}]
 

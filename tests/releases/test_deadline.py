@@ -7,7 +7,6 @@ partner app's own deadline applies."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -18,6 +17,7 @@ from minirelease.audit import AuditEvent
 from minirelease.jobs.periodic import Periodic, run_tick
 from minirelease.releases.rollout_actions import SYSTEM_DEADLINE, complete_due_grayscales
 from tests.factories import Factory
+from tests.jobs.helpers import FakeClock, wait_until
 from tests.releases.flow import Scenario, grayscale, released, scenario
 
 SECOND = dt.timedelta(seconds=1)
@@ -119,26 +119,25 @@ def test_the_periodic_check_uses_its_injected_clock(
     s = scenario(client, factory, grayscale_deadline_days=3)
     released(s, "1.0.0")
     release_id = grayscale(s, "1.1.0", 20)
-    now = [_deadline(s, release_id, 3) - SECOND]
+    deadline = _deadline(s, release_id, 3)
+    clock = FakeClock(deadline - 2 * SECOND)
     ticks: list[tuple[dt.datetime, list[str]]] = []
-    completed = threading.Event()
 
     def tick(session: Session, at: dt.datetime) -> None:
-        done = complete_due_grayscales(session, at)
-        ticks.append((at, done))
-        if done:
-            completed.set()
+        ticks.append((at, complete_due_grayscales(session, at)))
 
-    periodic = Periodic(session_factory, tick, interval=0.01, clock=lambda: now[0])
+    # A check every second of the clock. The test thread keeps off the shared connection
+    # until the check's thread waits for its next second again.
+    periodic = Periodic(session_factory, tick, interval=1, clock=clock)
     periodic.start()
     try:
-        # The test thread keeps off the shared connection while the check's thread runs.
-        threading.Event().wait(0.2)
-        assert ticks and not completed.is_set(), "ticks before the deadline complete nothing"
-        now[0] += SECOND
-        assert completed.wait(10), "the tick at the deadline completes the grayscale"
+        wait_until(clock.settled(1), what="the check waiting")
+        clock.advance(seconds=1)
+        wait_until(clock.settled(1), what="the tick a second before the deadline")
+        assert ticks == [(deadline - SECOND, [])], "a tick before the deadline completes nothing"
+        clock.advance(seconds=1)
+        wait_until(clock.settled(1), what="the tick at the deadline")
     finally:
         periodic.stop()
-    assert all(done == [] for at, done in ticks if at < now[0])
-    assert [done for at, done in ticks if done] == [[release_id]]
+    assert ticks == [(deadline - SECOND, []), (deadline, [release_id])]
     assert s.status(release_id) == "released"

@@ -71,7 +71,7 @@ def test_fails_twice_then_succeeds_exactly_once(
     clock: FakeClock,
 ) -> None:
     receiver.answers[:] = [500, 503]
-    receiver.now = lambda: clock().timestamp()
+    receiver.now = lambda: clock.now().timestamp()
     owner, webhook_id, delivery_id = _pinged(client, factory, receiver)
     pool = _pool(session_factory, clock)
 
@@ -80,7 +80,7 @@ def test_fails_twice_then_succeeds_exactly_once(
     first = _detail(client, owner, webhook_id, delivery_id)
     assert first["status"] == "pending" and first["attempts"] == 1
     assert first["last_status_code"] == 500 and first["last_error"] == "the receiver answered 500"
-    assert first["next_attempt_at"] == (clock() + dt.timedelta(seconds=5)).isoformat().replace(
+    assert first["next_attempt_at"] == (clock.now() + dt.timedelta(seconds=5)).isoformat().replace(
         "+00:00", "Z"
     )
 
@@ -120,7 +120,7 @@ def test_a_receiver_that_never_succeeds_fails_the_delivery_after_the_schedule(
     receiver.answers[:] = [500] * 20
     owner, webhook_id, delivery_id = _pinged(client, factory, receiver)
     pool = _pool(session_factory, clock)
-    started = clock()
+    started = clock.now()
     assert pool.run_pending() == 1
     for delay in schedule.RETRY_DELAYS:
         clock.advance(seconds=delay.total_seconds())
@@ -128,7 +128,7 @@ def test_a_receiver_that_never_succeeds_fails_the_delivery_after_the_schedule(
     clock.advance(days=2)
     assert pool.run_pending() == 0
     assert len(receiver.received) == schedule.MAX_ATTEMPTS == 8
-    assert clock() - started <= dt.timedelta(hours=24, days=2)
+    assert clock.now() - started <= dt.timedelta(hours=24, days=2)
     failed = _detail(client, owner, webhook_id, delivery_id)
     assert failed["status"] == "failed" and failed["attempts"] == 8
     assert failed["next_attempt_at"] is None and len(failed["attempt_log"]) == 8

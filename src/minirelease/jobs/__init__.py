@@ -4,10 +4,10 @@ Services call ``enqueue`` inside their unit of work; a ``WorkerPool`` (in the AP
 started and stopped with the app, or in ``minirelease worker`` processes) executes the jobs
 on threads, retries failures with backoff and picks up the work of workers that died."""
 
+from minirelease.jobs.clock import Clock
 from minirelease.jobs.models import Job, JobStatus
 from minirelease.jobs.queue import (
     ClaimedJob,
-    Clock,
     FailOutcome,
     FailureHook,
     JobQueue,

@@ -19,8 +19,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from minirelease.db import utcnow
 from minirelease.jobs import leases
+from minirelease.jobs.clock import SYSTEM_CLOCK, Clock, StopFlag
 from minirelease.uow import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,8 @@ class Periodic:
         tick: Tick,
         *,
         interval: float,
-        clock: Callable[[], dt.datetime] = utcnow,
+        # What ticks read the time from and the loop waits on between them.
+        clock: Clock = SYSTEM_CLOCK,
         name: str = "periodic",
         lease: str | None = None,
     ) -> None:
@@ -73,7 +74,7 @@ class Periodic:
         self._lease = lease
         self._holder = f"{socket.gethostname()}/{os.getpid()}"
         self._lease_exists = False
-        self._stop = threading.Event()
+        self._stop = StopFlag()
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
 
     @property
@@ -91,24 +92,24 @@ class Periodic:
     def run_once(self) -> bool:
         """One tick now (under the lease, if any); whether the work ran."""
         if self._lease is None:
-            run_tick(self._sessions, self._tick, self._clock())
+            run_tick(self._sessions, self._tick, self._clock.now())
             return True
         if not self._lease_exists:
             with UnitOfWork(self._sessions) as uow:
-                leases.ensure(uow.session, self._lease, self._clock())
+                leases.ensure(uow.session, self._lease, self._clock.now())
                 uow.commit()
             self._lease_exists = True
         return run_leased_tick(
             self._sessions,
             self._tick,
-            self._clock,
+            self._clock.now,
             lease=self._lease,
             interval=dt.timedelta(seconds=self._interval),
             holder=self._holder,
         )
 
     def _loop(self) -> None:
-        while not self._stop.wait(self._interval):
+        while not self._stop.wait(self._clock, self._interval):
             try:
                 self.run_once()
             except Exception:

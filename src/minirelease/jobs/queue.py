@@ -26,9 +26,6 @@ from minirelease.ids import new_id
 from minirelease.jobs.models import Job, JobStatus
 from minirelease.wakeups import JOBS_CHANNEL, notify
 
-# Returns aware UTC datetimes; injected so tests can move time.
-Clock = Callable[[], dt.datetime]
-
 # Runs inside the transaction that fails a job for good, so the subject's status
 # (e.g. a release building → build_failed) changes atomically with the job's.
 FailureHook = Callable[[Session, Job, str], None]

@@ -27,9 +27,9 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import sessionmaker
 
-from minirelease.db import utcnow
 from minirelease.jobs.backoff import RetryDelay, retry_delay
-from minirelease.jobs.queue import ClaimedJob, Clock, FailOutcome, FailureHook, JobQueue
+from minirelease.jobs.clock import SYSTEM_CLOCK, Clock, StopFlag
+from minirelease.jobs.queue import ClaimedJob, FailOutcome, FailureHook, JobQueue
 from minirelease.jobs.reconciler import pid_alive
 from minirelease.jobs.sqlqueue import DEFAULT_LEASE, SqlJobQueue
 from minirelease.jobs.workerid import WorkerId, is_orphaned
@@ -54,7 +54,7 @@ class JobContext:
     job: ClaimedJob
     worker_id: str
     session_factory: sessionmaker[Any]
-    clock: Clock
+    clock: Callable[[], dt.datetime]  # the pool's ``Clock.now``
     queue: JobQueue
     # Set when the pool is stopping: a long handler may give up early by raising,
     # which gives the job back to the queue instead of failing an attempt.
@@ -126,7 +126,8 @@ class WorkerPool:
         # What the handlers work with and the pool owns (the compatibility runs' engine
         # processes): closed when the pool stops, once its workers are done or abandoned.
         owns: Sequence[Closeable] = (),
-        clock: Clock = utcnow,
+        # What the pool reads the time from and waits on (polls, heartbeats).
+        clock: Clock = SYSTEM_CLOCK,
         poll_interval: float = 1.0,
         lease: dt.timedelta = DEFAULT_LEASE,
         retry_delay: RetryDelay = retry_delay,
@@ -154,7 +155,7 @@ class WorkerPool:
         self._wake = threading.Condition()
         self._signals = 0
         self._stopping = threading.Event()
-        self._housekeeper_stop = threading.Event()
+        self._housekeeper_stop = StopFlag()
         self._active: dict[str, JobContext] = {}
         self._active_lock = threading.Lock()
         self._workers: list[threading.Thread] = []
@@ -309,14 +310,17 @@ class WorkerPool:
     def _idle(self, seen: int) -> None:
         """Wait for a notify after ``seen``, the stop, or the poll interval."""
         with self._wake:
-            self._wake.wait_for(
+            self._clock.wait_for(
+                self._wake,
                 lambda: self._stopping.is_set() or self._signals != seen,
-                timeout=self._poll_interval,
+                self._poll_interval,
             )
 
     def _run(self, job: ClaimedJob, worker_id: str) -> None:
         handler = self._handlers[job.kind]
-        ctx = JobContext(job, worker_id, self._sessions, self._clock, self.queue, self._stopping)
+        ctx = JobContext(
+            job, worker_id, self._sessions, self._clock.now, self.queue, self._stopping
+        )
         with self._active_lock:
             self._active[job.id] = ctx
         try:
@@ -358,7 +362,7 @@ class WorkerPool:
             logger.warning("job %s finished after it was taken from %s", job.id, ctx.worker_id)
 
     def _housekeep(self) -> None:
-        while not self._housekeeper_stop.wait(self._housekeeping_interval):
+        while not self._housekeeper_stop.wait(self._clock, self._housekeeping_interval):
             with self._active_lock:
                 running = list(self._active.values())
             for ctx in running:

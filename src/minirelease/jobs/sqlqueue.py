@@ -14,13 +14,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from minirelease.db import utcnow
 from minirelease.jobs import reconciler
 from minirelease.jobs.backoff import RetryDelay, retry_delay
+from minirelease.jobs.clock import SYSTEM_CLOCK, Clock
 from minirelease.jobs.models import Job, JobStatus
 from minirelease.jobs.queue import (
     ClaimedJob,
-    Clock,
     FailOutcome,
     FailureHook,
     Reconciled,
@@ -38,7 +37,7 @@ class SqlJobQueue:
         self,
         session_factory: sessionmaker[Any],
         *,
-        clock: Clock = utcnow,
+        clock: Clock = SYSTEM_CLOCK,
         lease: dt.timedelta = DEFAULT_LEASE,
         retry_delay: RetryDelay = retry_delay,
     ) -> None:
@@ -51,7 +50,7 @@ class SqlJobQueue:
 
     def claim(self, worker_id: str, kinds: Collection[str]) -> ClaimedJob | None:
         with UnitOfWork(self._sessions) as uow:
-            now = self.clock()
+            now = self.clock.now()
             job = uow.session.scalars(
                 select(Job)
                 .where(
@@ -93,7 +92,7 @@ class SqlJobQueue:
         if job is None:
             return False
         job.status = JobStatus.SUCCEEDED.value
-        job.finished_at = self.clock()
+        job.finished_at = self.clock.now()
         job.lease_expires_at = None
         return True
 
@@ -111,7 +110,7 @@ class SqlJobQueue:
             job = _owned(uow.session, job_id, worker_id)
             if job is None:
                 return FailOutcome.LOST
-            now = self.clock()
+            now = self.clock.now()
             job.error = error
             job.lease_expires_at = None
             if retry and job.attempts < job.max_attempts:
@@ -133,7 +132,7 @@ class SqlJobQueue:
             job = _owned(uow.session, job_id, worker_id)
             if job is None:
                 return False
-            job.lease_expires_at = self.clock() + self.lease
+            job.lease_expires_at = self.clock.now() + self.lease
             uow.commit()
         return True
 
@@ -146,7 +145,7 @@ class SqlJobQueue:
             job.claimed_by = None
             job.lease_expires_at = None
             job.attempts -= 1  # interrupted by a shutdown, not failed
-            job.run_after = self.clock()
+            job.run_after = self.clock.now()
             notify(uow.session, JOBS_CHANNEL)  # another process's workers take it now
             uow.commit()
         return True
@@ -158,7 +157,7 @@ class SqlJobQueue:
     ) -> Reconciled:
         with UnitOfWork(self._sessions) as uow:
             result = reconciler.reconcile(
-                uow.session, now=self.clock(), hooks=hooks, is_orphaned=is_orphaned
+                uow.session, now=self.clock.now(), hooks=hooks, is_orphaned=is_orphaned
             )
             if result.requeued:
                 notify(uow.session, JOBS_CHANNEL)
