@@ -4,15 +4,12 @@ run in the embedded V8."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-
 import pytest
-from py_mini_racer import MiniRacer, init_mini_racer
 
 from minirelease.build.js_tokens import NotTokenizable
 from minirelease.build.token_minify import minify_with_positions
 from tests.build.js_samples import SAMPLES
+from tests.build.v8 import evaluate as run
 
 
 def minified(source: str) -> str:
@@ -72,22 +69,7 @@ def test_what_it_cannot_take_is_refused_with_a_reason(source: str, reason: str) 
         minify_with_positions(source.encode())
 
 
-@pytest.fixture(scope="module")
-def v8() -> Iterator[None]:
-    init_mini_racer(ignore_duplicate_init=True)
-    yield
-
-
-def run(code: str, result: str) -> object:
-    engine = MiniRacer()
-    try:
-        return json.loads(engine.eval(f"{code}\n;JSON.stringify({result})"))
-    finally:
-        engine.close()
-
-
 @pytest.mark.parametrize("name", list(SAMPLES))
-@pytest.mark.usefixtures("v8")
 def test_minified_code_behaves_like_the_original_in_v8(name: str) -> None:
     source, result = SAMPLES[name]
     code = minified(source)
@@ -95,7 +77,6 @@ def test_minified_code_behaves_like_the_original_in_v8(name: str) -> None:
     assert run(code, result) == run(source, result)
 
 
-@pytest.mark.usefixtures("v8")
 def test_the_v8_check_can_fail() -> None:
     # Without the kept line break, "return\n42" would return 42.
     source = "function f () {\n  return\n  42\n}"
