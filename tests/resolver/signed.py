@@ -11,7 +11,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from minirelease.build.signing import Signer
-from minirelease.resolver.canonical import canonical_json
+from minirelease.resolver.canonical import canonical_json, jcs_json
 from minirelease.resolver.decide import tester_digest
 
 
@@ -71,6 +71,19 @@ def manifest(
 
 
 def envelope(data: dict[str, Any], signer: Signer) -> dict[str, Any]:
+    """The envelope as servers sign it since issue 13: over RFC 8785 (JCS)."""
+    return {
+        "manifest": data,
+        "signature": signer.sign(jcs_json(data)),
+        "canonicalization": "jcs",
+        "key_id": signer.key_id,
+        "algorithm": "Ed25519",
+    }
+
+
+def legacy_envelope(data: dict[str, Any], signer: Signer) -> dict[str, Any]:
+    """The envelope as servers signed it before JCS: over Python's sorted-keys JSON, and
+    without a ``canonicalization`` field."""
     return {
         "manifest": data,
         "signature": signer.sign(canonical_json(data)),
@@ -80,8 +93,8 @@ def envelope(data: dict[str, Any], signer: Signer) -> dict[str, Any]:
 
 
 def body(data: dict[str, Any], signer: Signer) -> bytes:
-    """The envelope as the server sends it: canonical JSON."""
-    return canonical_json(envelope(data, signer))
+    """The envelope as the server sends it: JCS."""
+    return jcs_json(envelope(data, signer))
 
 
 def reencoded(value: Any, **dumps: Any) -> bytes:

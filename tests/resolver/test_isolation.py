@@ -1,5 +1,5 @@
-"""The SDK stands alone: it imports only the standard library, cryptography and mmh3, and
-nothing else of minirelease, so a partner app can vendor the folder under any name."""
+"""The SDK stands alone: it imports only the standard library, cryptography, mmh3 and
+rfc8785, and nothing else of minirelease, so a partner app can vendor the folder under any name."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import minirelease.resolver
 
 PACKAGE = Path(minirelease.resolver.__file__).parent
-ALLOWED = {"cryptography", "mmh3"}
+ALLOWED = {"cryptography", "mmh3", "rfc8785"}
 
 
 def _run(code: str, cwd: Path | None = None) -> str:
@@ -28,7 +28,7 @@ def _run(code: str, cwd: Path | None = None) -> str:
     return result.stdout
 
 
-def test_its_modules_import_only_the_standard_library_cryptography_mmh3_and_each_other() -> None:
+def test_its_modules_import_only_the_standard_library_and_its_three_libraries() -> None:
     files = sorted(PACKAGE.glob("*.py"))
     assert len(files) >= 6
     for path in files:
@@ -51,6 +51,7 @@ def test_importing_it_loads_nothing_else_of_minirelease() -> None:
         """
         import sys
         import mmh3
+        import rfc8785
         from cryptography.exceptions import InvalidSignature
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric import ed25519

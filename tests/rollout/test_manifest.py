@@ -1,5 +1,5 @@
 """The signed manifest of a partner app (issue 5, item 2): the agreed format exactly, an
-Ed25519 signature over its canonical JSON, no personal data, a strong ETag with 304 on
+Ed25519 signature over its RFC 8785 (JCS) form, no personal data, a strong ETag with 304 on
 If-None-Match, cache headers for a CDN, built and signed once per change, and resolving
 from it gives the launch endpoint's answers."""
 
@@ -15,12 +15,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from minirelease.build.manifest import canonical_json
 from minirelease.build.signing import verify
 from minirelease.miniprograms.models import MiniProgram
 from minirelease.partners.models import PartnerApp
 from minirelease.releases.models import Release
 from minirelease.resolver import NotReleased, Removed, Resolver
+from minirelease.resolver.canonical import jcs_json
 from minirelease.rollout.manifest import ManifestCache
 from minirelease.rollout.resolve import Package, PairRollout
 from minirelease.rollout.serial import current_serial
@@ -110,12 +110,13 @@ def test_the_manifest_is_the_agreed_format_signed(
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
     envelope = json.loads(response.content)
-    assert response.content == canonical_json(envelope)
-    assert set(envelope) == {"manifest", "signature", "key_id", "algorithm"}
+    assert response.content == jcs_json(envelope)
+    assert set(envelope) == {"manifest", "signature", "key_id", "algorithm", "canonicalization"}
+    assert envelope["canonicalization"] == "jcs"
     key = client.get(f"{API}/signing-key").json()
     assert (envelope["algorithm"], envelope["key_id"]) == ("Ed25519", key["key_id"])
     manifest = envelope["manifest"]
-    assert verify(key["public_key"], canonical_json(manifest), envelope["signature"])
+    assert verify(key["public_key"], jcs_json(manifest), envelope["signature"])
 
     mp, r = catalog.programs, catalog.releases
     assert manifest == {

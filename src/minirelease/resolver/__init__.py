@@ -1,9 +1,10 @@
 """minirelease's resolver SDK: a partner app's backend verifies its signed rollout
 manifest and decides launches locally, with exactly the server's answers.
 
-It imports only the standard library, ``cryptography`` (Ed25519) and ``mmh3`` (>= 5), and
-its modules import one another relatively, so it can be vendored on its own: copy this
-folder into your code base under any package name. Usage::
+It imports only the standard library, ``cryptography`` (Ed25519), ``mmh3`` (>= 5) and
+``rfc8785`` (the JSON Canonicalization Scheme the signature covers), and its modules import
+one another relatively, so it can be vendored on its own: copy this folder into your code
+base under any package name. Node backends have ``sdk/js`` in the repository. Usage::
 
     import urllib.request
     from minirelease.resolver import KeyRing, NotReleased, Removed, Resolver
@@ -35,7 +36,11 @@ A single pinned key (``public_key`` of ``/signing-key``) still works in place of
 until the platform rotates its key. A manifest that fails verification raises
 ``SignatureInvalid`` (an unknown or retired key, changed content) or ``ManifestInvalid``
 (malformed, another partner app, ``StaleManifest``): keep the resolver you have.
-``resolve_many(app_id, user_ids)`` decides a batch."""
+``resolve_many(app_id, user_ids)`` decides a batch.
+
+Manifests are signed over RFC 8785 (JCS) and say so (``"canonicalization": "jcs"``). An
+envelope without that field, signed by a server before JCS over Python's sorted-keys JSON,
+is still accepted during the change, until a release whose notes say it no longer is."""
 
 from __future__ import annotations
 

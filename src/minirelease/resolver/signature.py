@@ -2,13 +2,20 @@
 
 The envelope (GET /api/v1/partner-apps/{code}/manifest) is
 
-    {"manifest": M, "signature": base64(Ed25519(canonical_json(M))),
-     "key_id": "...", "algorithm": "Ed25519"}
+    {"manifest": M, "signature": base64(Ed25519(jcs_json(M))),
+     "canonicalization": "jcs", "key_id": "...", "algorithm": "Ed25519"}
 
-The signature covers the manifest's *value*: it is checked against the canonical JSON
+The signature covers the manifest's *value*: it is checked against the canonical
 re-encoding of the parsed ``manifest``, so an envelope that a proxy or a cache pretty-printed,
 re-ordered or re-escaped still verifies, while any change to a value does not. Numbers must
-be integers and keys unique, as the server writes them."""
+be integers and keys unique, as the server writes them.
+
+``canonicalization`` names the encoding signed: ``"jcs"`` (RFC 8785, what servers sign
+since issue 13, and what SDKs in other languages verify). An envelope without the field was
+signed by an earlier server over ``canonical_json(M)`` (Python's sorted-keys form): it is
+still accepted during the change, until a release whose notes say it no longer is. Which
+form an envelope names cannot be abused: the signature covers one byte string, and both
+encodings parse back to the one value the signer encoded."""
 
 from __future__ import annotations
 
@@ -22,13 +29,20 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from .canonical import canonical_json
+from .canonical import (
+    JCS,
+    CanonicalizationError,
+    IntegerDomainError,
+    canonical_json,
+    jcs_json,
+)
 from .errors import KeyInvalid, ManifestInvalid, SignatureInvalid
 
 ALGORITHM: Final = "Ed25519"
 KEY_ID_HEX_CHARS: Final = 16
 RAW_KEY_BYTES: Final = 32
 SIGNATURE_BYTES: Final = 64
+LEGACY_FIELDS: Final = frozenset({"manifest", "signature", "key_id", "algorithm"})
 
 PublicKeyLike = Ed25519PublicKey | bytes | str
 
@@ -113,15 +127,46 @@ def verify_envelope(envelope: dict[str, Any], public_key: Ed25519PublicKey) -> d
         raise SignatureInvalid(
             f"manifest is signed with key {claimed_key!r}, this resolver trusts key {trusted!r}"
         )
-    try:
-        signed = canonical_json(manifest)
-    except UnicodeEncodeError:  # an unpaired surrogate: not text, so nothing signed it
-        raise ManifestInvalid("manifest holds a string that is not valid Unicode") from None
+    signed = signed_bytes(manifest, _canonicalization(envelope))
     try:
         public_key.verify(_signature_bytes(signature), signed)
     except InvalidSignature:
         raise SignatureInvalid("manifest signature does not match its content") from None
     return manifest
+
+
+def signed_bytes(manifest: dict[str, Any], canonicalization: str | None) -> bytes:
+    """The bytes the signature of an envelope naming ``canonicalization`` covers (None: the
+    field is absent, the form signed before JCS). Raises ``ManifestInvalid`` for a value
+    the form cannot encode and ``SignatureInvalid`` for a form this SDK does not know."""
+    try:
+        if canonicalization == JCS:
+            return jcs_json(manifest)
+        if canonicalization is None:
+            return canonical_json(manifest)
+    except IntegerDomainError as exc:  # a number JavaScript cannot hold: nothing signed it
+        raise ManifestInvalid(f"manifest holds an integer JCS cannot encode: {exc}") from None
+    except (UnicodeEncodeError, CanonicalizationError):  # an unpaired surrogate: not text
+        raise ManifestInvalid("manifest holds a string that is not valid Unicode") from None
+    raise SignatureInvalid(
+        f"manifest is signed over the {canonicalization!r} canonicalization; "
+        f"this resolver knows {JCS!r} (and, during the change, envelopes without one)"
+    )
+
+
+def _canonicalization(envelope: dict[str, Any]) -> str | None:
+    if "canonicalization" in envelope:
+        return _string_field(envelope, "canonicalization")
+    # An envelope of a server before JCS has exactly these fields: one with others (say,
+    # "canonicalization" with a changed letter) is not one, so that no byte of the
+    # envelope is free to change.
+    if set(envelope) != LEGACY_FIELDS:
+        extra = ", ".join(sorted(set(envelope) - LEGACY_FIELDS)) or "none"
+        raise ManifestInvalid(
+            f"envelope has no 'canonicalization' and is not one signed before JCS "
+            f"(fields not in one: {extra})"
+        )
+    return None
 
 
 def _string_field(envelope: dict[str, Any], name: str) -> str:

@@ -2,8 +2,11 @@
 online package and candidate (pilot or grayscale), from which a partner app's backend
 resolves launches itself with the server's rule (minirelease.resolver).
 
-The body is the canonical JSON of ``{"manifest": M, "signature", "key_id", "algorithm"}``
-with an Ed25519 signature over ``canonical_json(M)``. It holds no personal data: pilot
+The body is the RFC 8785 (JCS) encoding of ``{"manifest": M, "signature", "key_id",
+"algorithm", "canonicalization": "jcs"}`` with an Ed25519 signature over ``jcs_json(M)``,
+which any language can reproduce (issue 13). Every number in M is an integer far within
+JCS's 2**53 (a serial that counts changes, package sizes in bytes, basis points up to
+10000): ``jcs_json`` refuses any other rather than sign it. It holds no personal data: pilot
 testers appear as ``sha256(release_id + ":" + user_id)`` (the SDK's ``tester_digest``),
 salted per release so one person's hash differs from one release to the next."""
 
@@ -14,7 +17,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from minirelease.build.manifest import canonical_json
+from minirelease.resolver.canonical import JCS, jcs_json
 from minirelease.resolver.decide import tester_digest
 from minirelease.rollout.resolve import Package, PairRollout
 from minirelease.rollout.state import RolloutSnapshot
@@ -84,13 +87,13 @@ def build_manifest(
 
 
 def sign_manifest(manifest: dict[str, Any], signer: ManifestSigner) -> bytes:
-    """The envelope's canonical JSON bytes. The manifest is encoded once: its canonical
-    bytes are both what is signed and, spliced between the other keys in sorted order
-    (algorithm, key_id, manifest, signature), the envelope's ``manifest`` value, so the
-    result is exactly ``canonical_json(envelope)`` at half the cost."""
-    signed = canonical_json(manifest)
-    head = canonical_json({"algorithm": ALGORITHM, "key_id": signer.key_id})
-    tail = canonical_json({"signature": signer.sign(signed)})
+    """The envelope's JCS bytes. The manifest is encoded once: its JCS bytes are both what
+    is signed and, spliced between the other keys in sorted order (algorithm,
+    canonicalization, key_id, manifest, signature), the envelope's ``manifest`` value, so
+    the result is exactly ``jcs_json(envelope)`` at half the cost."""
+    signed = jcs_json(manifest)
+    head = jcs_json({"algorithm": ALGORITHM, "canonicalization": JCS, "key_id": signer.key_id})
+    tail = jcs_json({"signature": signer.sign(signed)})
     return head[:-1] + b',"manifest":' + signed + b"," + tail[1:]
 
 
