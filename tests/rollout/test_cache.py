@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy import Connection, Engine, delete, event, text
 from sqlalchemy.orm import sessionmaker
 
 from minirelease import migrate
@@ -22,6 +22,7 @@ from minirelease.db import make_engine, make_session_factory
 from minirelease.releases.models import Release
 from minirelease.rollout.bucketing import bucket
 from minirelease.rollout.cache import RolloutCache
+from minirelease.rollout.changes import RolloutChange
 from minirelease.rollout.serial import current_serial
 from tests.factories import Factory
 from tests.releases.live import wait_until
@@ -181,8 +182,43 @@ def test_a_poll_with_nothing_new_is_one_small_query(
     _as_another_process(database.engine, database.release, 4000)
     statements.clear()
     assert cache.refresh() is True
-    assert len(statements) == 5  # the serial, then the four set-based reads
+    # The serial, the changes since (none recorded by raw SQL: a full rebuild), then the
+    # four set-based reads.
+    assert len(statements) == 6 and "rollout_changes" in statements[1]
     assert _points(cache, database.release) == 4000
+
+
+def test_another_process_change_is_read_from_the_change_table(database: Database) -> None:
+    """Two caches on one database; the second follows no commit of this process (stopped:
+    no listener, no watcher), so it learns what changed only from the change table."""
+    other = RolloutCache(lambda: database.sessions, poll_seconds=3600)
+    other.start()
+    other.stop()
+    for points in (10, 20, 30):
+        with database.sessions() as session:
+            row = session.get(Release, database.release.id)
+            assert row is not None
+            row.basis_points = points
+            session.commit()
+    statements = _selects(database.engine)
+    assert other.refresh() is True
+    assert _points(other, database.release) == 30
+    assert (other.full_rebuilds, other.updates) == (1, 1)  # three changes in one update
+    # The serial, the changes, the partner apps, then three reads of the one mini program.
+    assert len(statements) == 6
+    assert all("IN (" in statement for statement in statements[3:]), statements
+    # Changes no longer kept (pruned, or older than the table): a full rebuild.
+    with database.sessions() as session:
+        row = session.get(Release, database.release.id)
+        assert row is not None
+        row.basis_points = 40
+        session.commit()
+    with database.sessions() as session:
+        session.execute(delete(RolloutChange))
+        session.commit()
+    assert other.refresh() is True
+    assert _points(other, database.release) == 40
+    assert (other.full_rebuilds, other.updates) == (2, 1)
 
 
 def test_a_restarted_cache_loads_afresh_even_at_the_same_serial(database: Database) -> None:

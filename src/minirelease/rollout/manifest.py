@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -97,16 +99,42 @@ def sign_manifest(manifest: dict[str, Any], signer: ManifestSigner) -> bytes:
     return head[:-1] + b',"manifest":' + signed + b"," + tail[1:]
 
 
-class ManifestCache:
-    """Signed manifests of the current snapshot, one per partner app, each built and signed
-    once: requests between two changes get the same bytes without any work."""
+# Builds and signs one partner app's manifest of a snapshot; None: no such partner app.
+ManifestBuilder = Callable[[RolloutSnapshot, str, str, ManifestSigner], SignedManifest | None]
 
-    def __init__(self) -> None:
-        # What the signed manifests were made from: a snapshot (each change makes a new
-        # one) and a signing key id.
-        self._source: tuple[RolloutSnapshot | None, str] = (None, "")
-        self._signed: dict[str, SignedManifest] = {}
+
+def sign_partner_manifest(
+    snapshot: RolloutSnapshot, partner_code: str, packages_path: str, signer: ManifestSigner
+) -> SignedManifest | None:
+    manifest = build_manifest(snapshot, partner_code, packages_path)
+    if manifest is None:
+        return None
+    body = sign_manifest(manifest, signer)
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    return SignedManifest(serial=snapshot.serial, body=body, etag=etag)
+
+
+@dataclass(frozen=True)
+class _Held:
+    history: object
+    key_id: str
+    signed: SignedManifest
+
+
+class ManifestCache:
+    """The newest signed manifest of each partner app. Each (partner app, serial, key) is
+    built and signed once: concurrent requests for one being built wait for that build
+    instead of making their own, and requests between two changes get the held bytes.
+    A held manifest is never replaced by one of an older serial: a request that read the
+    snapshot just before a change and builds slowly gets its own manifest, but the next
+    requests keep the newer one. A request whose snapshot is older than the one held is
+    answered the held one, which is newer."""
+
+    def __init__(self, build: ManifestBuilder = sign_partner_manifest) -> None:
+        self._build = build
         self._lock = threading.Lock()
+        self._held: dict[str, _Held] = {}
+        self._building: dict[tuple[str, object, int, str], Future[SignedManifest | None]] = {}
 
     def get(
         self,
@@ -115,25 +143,46 @@ class ManifestCache:
         packages_path: str,
         signer: ManifestSigner,
     ) -> SignedManifest | None:
-        source = (snapshot, signer.key_id)
+        key = (partner_code, snapshot.history, snapshot.serial, signer.key_id)
         with self._lock:
-            if self._is(source) and partner_code in self._signed:
-                return self._signed[partner_code]
-        manifest = build_manifest(snapshot, partner_code, packages_path)
-        if manifest is None:
-            return None
-        body = sign_manifest(manifest, signer)
-        signed = SignedManifest(
-            serial=snapshot.serial,
-            body=body,
-            etag=f'"{hashlib.sha256(body).hexdigest()[:32]}"',
-        )
+            held = self._held.get(partner_code)
+            if held is not None and _serves(held, snapshot, signer.key_id):
+                return held.signed
+            building = self._building.get(key)
+            if building is None:
+                future: Future[SignedManifest | None] = Future()
+                self._building[key] = future
+        if building is not None:
+            return building.result()
+        try:
+            signed = self._build(snapshot, partner_code, packages_path, signer)
+        except BaseException as exc:
+            with self._lock:
+                del self._building[key]
+            future.set_exception(exc)  # the waiters fail as this request does
+            raise
         with self._lock:
-            if not self._is(source):  # another snapshot: the manifests held are done
-                self._source = source
-                self._signed = {}
-            self._signed[partner_code] = signed
+            del self._building[key]
+            fresh = None if signed is None else _Held(snapshot.history, signer.key_id, signed)
+            if fresh is not None and _newer(fresh, self._held.get(partner_code)):
+                self._held[partner_code] = fresh
+        future.set_result(signed)
         return signed
 
-    def _is(self, source: tuple[RolloutSnapshot, str]) -> bool:
-        return self._source[0] is source[0] and self._source[1] == source[1]
+
+def _serves(held: _Held, snapshot: RolloutSnapshot, key_id: str) -> bool:
+    return (
+        held.history is snapshot.history
+        and held.key_id == key_id
+        and held.signed.serial >= snapshot.serial
+    )
+
+
+def _newer(fresh: _Held, held: _Held | None) -> bool:
+    """Whether ``fresh`` should replace ``held``: a newer serial, or the same one signed
+    with another key (a rotation), or another history (the rollout cache started again)."""
+    if held is None or fresh.history is not held.history:
+        return True
+    if fresh.signed.serial != held.signed.serial:
+        return fresh.signed.serial > held.signed.serial
+    return fresh.key_id != held.key_id

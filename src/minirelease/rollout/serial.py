@@ -2,11 +2,15 @@
 change that can alter a launch answer or a manifest. Server processes poll it to know when
 their in-memory rollout snapshot is stale (src/minirelease/rollout/cache.py).
 
-How a change is noticed: ``before_flush`` marks the session when a flush touches a column
-the snapshot reads (WATCHED) or adds or deletes a watched row; ``before_commit`` bumps the
-counter once for the whole transaction. Bumping last, right before COMMIT, means the
-counter's row is always the last lock a transaction takes and is held only for the commit
-itself: writers serialize on it as briefly as possible and can never deadlock through it.
+How a change is noticed: ``after_flush`` (when ids and foreign keys are set, and each row's
+history still tells what changed) notes in the session which (mini program, partner app)
+pairs the flush touched through a column the snapshot reads (WATCHED) or an added or
+deleted watched row (changes.py); ``before_commit`` bumps the counter once for the whole
+transaction and records those pairs under the new serial, so every process can update
+just them. Bumping last, right before COMMIT, means the counter's row is always the last
+lock a transaction takes and is held only for the commit itself (and the one insert of
+the change's row): writers serialize on it as briefly as possible and can never deadlock
+through it.
 After the commit, this process's listeners are told, so its own changes are visible at once.
 
 The row is created by the first bump (an upsert), so a fresh database needs no seed and
@@ -28,6 +32,7 @@ from minirelease.miniprograms.models import MiniProgram
 from minirelease.partners.models import PartnerApp
 from minirelease.releases.models import Listing, Release
 from minirelease.releases.state import Status
+from minirelease.rollout import changes
 from minirelease.wakeups import ROLLOUT_CHANNEL, notify
 
 logger = logging.getLogger(__name__)
@@ -59,7 +64,7 @@ WATCHED: dict[type[Any], frozenset[str]] = {
     PartnerApp: frozenset({"code"}),
 }
 
-_CHANGED = "rollout_changed"  # session.info key: a watched change is in this transaction
+_CHANGED = "rollout_changed"  # session.info key: what this transaction touched (Touched)
 _BUMPED = "rollout_bumped"  # session.info key: the counter was bumped by this transaction
 
 
@@ -75,23 +80,33 @@ def current_serial(session: Session) -> int:
     return int(value or 0)
 
 
-def bump(session: Session) -> None:
-    """Add one to the counter, creating its row the first time (atomic on both databases)."""
+def bump(session: Session) -> int:
+    """Add one to the counter, creating its row the first time (atomic on both databases);
+    the new serial."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(RolloutSerial).values(id=ROW_ID, serial=1)
-    session.execute(
+    serial = session.execute(
         statement.on_conflict_do_update(
             index_elements=[RolloutSerial.id], set_={"serial": RolloutSerial.serial + 1}
-        )
-    )
+        ).returning(RolloutSerial.serial)
+    ).scalar_one()
     # Other processes' rollout caches wake when this commits (PostgreSQL; they poll too).
     notify(session, ROLLOUT_CHANNEL)
+    return int(serial)
 
 
 def mark_changed(session: Session) -> None:
-    """For changes made without the ORM unit of work (raw SQL) that alter launches."""
-    session.info[_CHANGED] = True
+    """For changes made without the ORM unit of work (raw SQL) that alter launches: which
+    pairs they touched is unknown, so every process rebuilds its snapshot fully."""
+    _touched(session).add(None)
+
+
+def _touched(session: Session) -> changes.Touched:
+    touched = session.info.get(_CHANGED)
+    if touched is None:
+        touched = session.info[_CHANGED] = changes.Touched()
+    return touched
 
 
 # The snapshot reads a release by its status only as a pilot or grayscale candidate (what
@@ -100,7 +115,7 @@ def mark_changed(session: Session) -> None:
 _CANDIDATE_STATUSES = frozenset({Status.PILOT.value, Status.GRAYSCALE.value})
 
 
-def _watched_change(obj: object, *, dirty: bool) -> bool:
+def _is_watched_change(obj: object, *, dirty: bool) -> bool:
     watched = WATCHED.get(type(obj))
     if watched is None:
         return False
@@ -132,16 +147,18 @@ def remove_commit_listener(listener: Callable[[], None]) -> None:
         _listeners.remove(listener)
 
 
-@event.listens_for(Session, "before_flush")
-def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
-    if session.info.get(_CHANGED):
-        return
-    if (
-        any(_watched_change(obj, dirty=False) for obj in session.new)
-        or any(_watched_change(obj, dirty=False) for obj in session.deleted)
-        or any(_watched_change(obj, dirty=True) for obj in session.dirty)
-    ):
-        session.info[_CHANGED] = True
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context: Any) -> None:
+    # After the flush, before its bookkeeping: new rows have their ids and foreign keys,
+    # and new, dirty, deleted and each attribute's history still describe the flush.
+    flushed = [
+        *((obj, False) for obj in session.new),
+        *((obj, False) for obj in session.deleted),
+        *((obj, True) for obj in session.dirty),
+    ]
+    for obj, dirty in flushed:
+        if _is_watched_change(obj, dirty=dirty):
+            _touched(session).add(changes.touched_pairs(obj, dirty=dirty))
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -149,7 +166,7 @@ def _on_execute(state: ORMExecuteState) -> None:
     # Bulk UPDATE / DELETE statements on a watched model bypass the flush.
     mapper = state.bind_mapper
     if (state.is_update or state.is_delete) and mapper is not None and mapper.class_ in WATCHED:
-        state.session.info[_CHANGED] = True
+        _touched(state.session).add(None)  # which rows is unknown: a full rebuild
 
 
 @event.listens_for(Session, "before_commit")
@@ -157,8 +174,9 @@ def _before_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a SAVEPOINT inside the transaction: bump once, at the real commit
     session.flush()  # what commit would flush next may hold the watched change
-    if session.info.pop(_CHANGED, False):
-        bump(session)
+    touched = session.info.pop(_CHANGED, None)
+    if touched is not None:
+        changes.record(session, bump(session), touched)  # flushed by the commit
         session.info[_BUMPED] = True
 
 
