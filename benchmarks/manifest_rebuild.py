@@ -228,7 +228,7 @@ def measure(url: str, programs: int, repeat: int) -> None:
         engine.dispose()
     print(f"{snapshot.pair_count:,} mini programs on one partner app, {engine.dialect.name}:")
     report("snapshot rebuild (serial + 4 queries)", rebuilds)
-    report("manifest build + canonical JSON + Ed25519", manifests)
+    report("manifest build + JCS + Ed25519", manifests)
     print(f"  manifest size {len(body) / 1e6:.2f} MB; served from the manifest cache in")
     print(f"  {statistics.median(hits.wall_ms) * 1000:.1f} µs (median)")
 

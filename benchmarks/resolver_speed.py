@@ -25,8 +25,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from minirelease.build.signing import Signer
 from minirelease.resolver import Channel, Resolver
 from minirelease.resolver.bucketing import key_hash
-from minirelease.resolver.canonical import canonical_json
 from minirelease.resolver.decide import tester_digest
+from minirelease.rollout.manifest import sign_manifest
 
 APP_ID = "2021000000000001"
 RELEASE_ID = "rel_01JBENCHMARKRELEASE0000000"
@@ -68,14 +68,7 @@ def signed_manifest(signer: Signer, testers: int = 0) -> bytes:
             }
         },
     }
-    return canonical_json(
-        {
-            "manifest": manifest,
-            "signature": signer.sign(canonical_json(manifest)),
-            "key_id": signer.key_id,
-            "algorithm": "Ed25519",
-        }
-    )
+    return sign_manifest(manifest, signer)  # the server's own envelope (JCS)
 
 
 Run = Callable[[], list[Any]]  # decides for every id, returns the answers in order

@@ -33,8 +33,9 @@ def _matches(if_none_match: str, etag: str) -> bool:
     response_class=Response,
     responses={
         200: {
-            "description": 'The envelope {"manifest", "signature", "key_id", "algorithm"}, '
-            "canonical JSON; the signature is Ed25519 over canonical_json(manifest).",
+            "description": 'The envelope {"manifest", "signature", "key_id", "algorithm", '
+            '"canonicalization": "jcs"} in RFC 8785 (JCS) form; the signature is Ed25519 '
+            "over the JCS form of manifest.",
             "content": {"application/json": {}},
         },
         304: {"description": "Not modified: the If-None-Match tag is current."},
