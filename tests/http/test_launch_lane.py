@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -89,8 +90,8 @@ def lane_server(client: TestClient, **options: Any) -> Iterator[tuple[int, _Coun
     options, protocol and lane of ``minirelease serve``."""
     app: Any = client.app
     counting = _Counting(app)
-    serve_options = uvicorn_options(app.state.settings, app.state.launch_lane.serve)
-    with serving_in_thread(counting, lifespan="off", **serve_options, **options) as url:
+    serve_options = uvicorn_options(app.state.settings, app.state.launch_lane) | options
+    with serving_in_thread(counting, lifespan="off", **serve_options) as url:
         yield int(url.rsplit(":", 1)[1]), counting
 
 
@@ -194,3 +195,39 @@ def test_a_trusted_proxy_says_the_scheme_as_uvicorns_middleware_would(
         assert json.loads(body)["package"]["url"].startswith(f"{scheme}://lane.test/")
         assert ("strict-transport-security" in headers) == (scheme == "https")
         assert app.paths == []
+
+
+def test_a_head_in_pieces_or_not_plain_gets_the_same_answer(online: Scenario) -> None:
+    """A plain launch head is read by the lane itself; one arriving in pieces, or with a
+    header the lane leaves to httptools, is parsed by httptools and still answered by
+    the lane, with the same body; the connection closes when the client asks."""
+    s = online
+    with lane_server(s.client) as (port, app), _Connection(port) as connection:
+        connection.send(get(_launch(s), "X-Request-ID: whole"))
+        whole = connection.response()
+        request = get(_launch(s), "X-Request-ID: pieces")
+        for piece in (request[:7], request[7:30], request[30:]):
+            connection.send(piece)
+            time.sleep(0.05)  # separate reads on the server
+        pieces = connection.response()
+        assert (whole[0], pieces[0]) == (200, 200) and whole[2] == pieces[2]
+        assert pieces[1]["x-request-id"] == "pieces"
+        connection.send(get(_launch(s), "Connection: close"))
+        status, headers, body = connection.response()
+        assert (status, headers["connection"], body) == (200, "close", whole[2])
+        assert connection.closed()
+    assert app.paths == []
+
+
+def test_an_idle_connection_after_launches_closes_at_the_keep_alive_timeout(
+    online: Scenario,
+) -> None:
+    """After answering, the lane leaves the connection as uvicorn does after an answer:
+    idle, closed when the keep-alive timeout passes, not refused with a 408."""
+    s = online
+    with lane_server(s.client, timeout_keep_alive=1) as (port, _), _Connection(port) as c:
+        c.send(get(_launch(s, "a")), get(_launch(s, "b")))
+        assert [c.response()[0] for _ in range(2)] == [200, 200]
+        started = time.monotonic()
+        assert c.closed()  # blocks until the server closes it
+        assert 0.5 < time.monotonic() - started < 5

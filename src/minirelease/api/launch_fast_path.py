@@ -35,6 +35,11 @@ class LaunchLane:
         self._app = app
         self._prefix = f"{prefix}/launch/"
 
+    @property
+    def prefix(self) -> str:
+        """The path every launch starts with."""
+        return self._prefix
+
     def serve(self, scope: Scope) -> tuple[bytes, list[Header]] | None:
         """The body and headers of a launch's 200 answer, or None when the whole stack
         must answer the request."""

@@ -39,7 +39,7 @@ def run_server(
         log_level="info",
         log_config=None,
         access_log=False,
-        **uvicorn_options(settings, app.state.launch_lane.serve),
+        **uvicorn_options(settings, app.state.launch_lane),
     )
 
 

@@ -15,18 +15,20 @@ Either way the connection is closed. (uvicorn's h11 protocol has ``h11_max_incom
 event_size`` but answers a plain-text 400, and it is several times slower.)
 
 It also carries the launch lane (api/launch_fast_path.py): a launch that will be served
-is answered from the parsed request head, in one write, without starting an ASGI task
-or going through the app's middleware: a bare Starlette endpoint costs more than the
-launch itself. The lane declines everything else, which goes to the app as usual; so
-does a launch while the client is not reading its answers (writes paused) or when
-uvicorn's concurrency limit refuses it."""
+is answered from its request head, in one write, without starting an ASGI task or going
+through the app's middleware: a bare Starlette endpoint costs more than the launch
+itself. A plain launch head arriving between requests is read straight from the bytes
+(http/launch_head.py), without the general parser; any other head is parsed by httptools
+and offered to the lane once parsed. The lane declines everything else, which goes to
+the app as usual; so does a launch while the client is not reading its answers (writes
+paused) or when uvicorn's concurrency limit refuses it."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from uvicorn.protocols.http.httptools_impl import (
@@ -36,13 +38,22 @@ from uvicorn.protocols.http.httptools_impl import (
 )
 
 from minirelease.config import Settings
+from minirelease.http.launch_head import read_plain_get
 from minirelease.http.problems import problem_body, problem_headers
 from minirelease.http.security_headers import Header
 
 log = logging.getLogger(__name__)
 
-# A request's scope to its answer's body and headers, or None: the app answers.
-LaunchLane = Callable[[dict[str, Any]], tuple[bytes, list[Header]] | None]
+
+class LaunchLane(Protocol):
+    @property
+    def prefix(self) -> str:
+        """The path every launch starts with, ending in '/'."""
+        ...
+
+    def serve(self, scope: dict[str, Any]) -> tuple[bytes, list[Header]] | None:
+        """A request's answer body and headers, or None: the app answers."""
+        ...
 
 
 class HeadTooLarge(Exception):
@@ -54,6 +65,8 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     max_head_bytes = 16 * 1024
     head_timeout = 10.0
     launch_lane: LaunchLane | None = None
+    _launch_start = b""  # b"GET <lane prefix>", set with the lane
+    _in_message = False  # httptools has begun a request it has not finished
     _completed = 0  # answers completed, not yet followed up (see on_response_complete)
     _completing = False
 
@@ -73,6 +86,10 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        if self.launch_lane is not None and self._between_requests():
+            data = self._answer_plain_launches(data)
+            if not data:
+                return
         if self._reading_head:
             self._head_started = True
             # What the parser buffers before it calls back (a header is passed on only
@@ -86,6 +103,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     # Parser callbacks
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        self._in_message = True
         self._head_bytes = 0
         self._reading_head = self._head_started = True
         self._start_head_timer()
@@ -104,6 +122,10 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._head_raw = 0
         self._cancel_head_timer()
         super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        self._in_message = False
+        super().on_message_complete()
 
     def _count(self, size: int) -> None:
         self._head_bytes += size
@@ -168,7 +190,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             return
         scope: dict[str, Any] = cycle.scope  # type: ignore[assignment]
         scope["scheme"] = self._forwarded_scheme(scope)
-        served = lane(scope)
+        served = lane.serve(scope)
         if served is None:
             super()._start_asgi_task(cycle, app)
             return
@@ -195,6 +217,67 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
                 super().on_response_complete()
         finally:
             self._completing = False
+
+    def _between_requests(self) -> bool:
+        """Whether the next byte starts a request that could be answered at once: none
+        is being parsed, answered or queued, the client reads its answers, and uvicorn's
+        concurrency limit (if any) would let a request through."""
+        cycle = self.cycle
+        limit = self.limit_concurrency
+        return (
+            not self._in_message
+            and (cycle is None or cycle.response_complete)
+            and not self.pipeline
+            and not self.flow.write_paused
+            and not self.root_path
+            and (limit is None or (len(self.connections) < limit and len(self.tasks) < limit))
+        )
+
+    def _answer_plain_launches(self, data: bytes) -> bytes:
+        """Answer the plain launch heads at the start of ``data`` (http/launch_head.py)
+        that the lane serves, in order; what is left goes to the general parser."""
+        self._unset_keepalive_if_required()
+        lane = self.launch_lane
+        assert lane is not None
+        answered = False
+        while not self.transport.is_closing():
+            head = read_plain_get(data, self._launch_start, self.max_head_bytes)
+            if head is None:
+                break
+            scope = {
+                "type": "http",
+                "http_version": "1.1",
+                "server": self.server,
+                "client": self.client,
+                "scheme": self.scheme,
+                "root_path": "",
+                "method": "GET",
+                "path": head.path,
+                "raw_path": head.path.encode("ascii"),
+                "query_string": head.query_string,
+                "headers": head.headers,
+            }
+            scope["scheme"] = self._forwarded_scheme(scope)
+            served = lane.serve(scope)
+            if served is None:
+                break
+            body, headers = served
+            self.transport.write(self._response(200, headers, body))
+            self.server_state.total_requests += 1
+            data = data[head.size :]
+            answered = True
+            if self.flow.write_paused:
+                break  # the rest waits for the client, through the app
+        if answered:
+            # Between requests again, as after uvicorn completes an answer.
+            self._reading_head = self._head_started = False
+            self._head_raw = 0
+            self._cancel_head_timer()
+            if not data and not self.transport.is_closing():
+                self.timeout_keep_alive_task = self.loop.call_later(
+                    self.timeout_keep_alive, self.timeout_keep_alive_handler
+                )
+        return data
 
     def _forwarded_scheme(self, scope: dict[str, Any]) -> str:
         """The scheme uvicorn's proxy headers middleware would give the app: a trusted
@@ -231,15 +314,15 @@ def bounded_protocol(
         {
             "max_head_bytes": max_head_bytes,
             "head_timeout": head_timeout,
-            # A plain function, not a method: no ``self`` for it.
-            "launch_lane": staticmethod(launch_lane) if launch_lane else None,
+            "launch_lane": launch_lane,
+            "_launch_start": f"GET {launch_lane.prefix}".encode() if launch_lane else b"",
         },
     )
 
 
 def uvicorn_options(settings: Settings, launch_lane: LaunchLane | None = None) -> dict[str, Any]:
     """The connection options of ``uvicorn.run`` for ``serve`` and ``demo``; launches are
-    answered by ``launch_lane`` when given (the app's ``state.launch_lane.serve``)."""
+    answered by ``launch_lane`` when given (the app's ``state.launch_lane``)."""
     return {
         "http": bounded_protocol(
             settings.max_header_bytes, settings.header_timeout_seconds, launch_lane
