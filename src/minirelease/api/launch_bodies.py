@@ -1,27 +1,29 @@
-"""Launch answers, encoded once: for one rollout snapshot, every user who gets the same
-package of the same mini program through the same channel gets the same bytes, so the
-hot path is a dictionary lookup instead of building and encoding JSON per request.
+"""Launch answers, encoded once: every user who gets the same package of the same mini
+program through the same channel gets the same bytes, so the hot path is a dictionary
+lookup instead of building and encoding JSON per request.
 
-Keyed by the snapshot (a new snapshot starts an empty table), the pair, the channel, the
-release and the base URL the request came in on (the package URL is absolute). The base
-URL comes from the client's Host header, so the table is bounded: past ``MAX_ENTRIES`` it
-starts again rather than grow."""
+Keyed by everything the answer holds: the pair, the channel, the package (a frozen value:
+release, version, digest, size, signature, key) and the base URL the request came in on
+(the package URL is absolute). Not by the rollout snapshot: while rollout changes stream
+in (a hundred a second), each new snapshot keeps the packages of the pairs it did not
+touch, and their answers stay encoded. The base URL comes from the client's Host header
+and old packages stay behind, so the table is bounded: past ``MAX_ENTRIES`` it starts
+again rather than grow."""
 
 from __future__ import annotations
 
 import json
 from typing import Final
 
-from minirelease.rollout.resolve import Decision
+from minirelease.rollout.resolve import Decision, Package
 
 MAX_ENTRIES: Final = 100_000
 
-Key = tuple[str, str, str, str, str]  # partner app, app id, channel, release id, base URL
+Key = tuple[str, str, str, Package, str]  # partner app, app id, channel, package, base URL
 
 
 class LaunchBodies:
     def __init__(self) -> None:
-        self._snapshot: object = None
         self._bodies: dict[Key, bytes] = {}
 
     def __len__(self) -> int:
@@ -29,7 +31,6 @@ class LaunchBodies:
 
     def body(
         self,
-        snapshot: object,
         *,
         partner_app: str,
         app_id: str,
@@ -37,11 +38,11 @@ class LaunchBodies:
         base_url: str,
         packages_path: str,
     ) -> bytes:
-        if snapshot is not self._snapshot or len(self._bodies) >= MAX_ENTRIES:
+        if len(self._bodies) >= MAX_ENTRIES:
             # Swap in a new table rather than clear the one another request may be reading.
-            self._snapshot, self._bodies = snapshot, {}
+            self._bodies = {}
         pkg = decision.package
-        key = (partner_app, app_id, decision.channel.value, pkg.release_id, base_url)
+        key = (partner_app, app_id, decision.channel.value, pkg, base_url)
         body = self._bodies.get(key)
         if body is None:
             body = self._bodies[key] = encode(

@@ -106,7 +106,6 @@ def answer(
         raise NotReleased("this mini program is not released on this partner app")
     decision = resolve(rollout, user_id)
     body = app.state.launch_bodies.body(
-        snapshot,
         partner_app=partner_app,
         app_id=app_id,
         decision=decision,
