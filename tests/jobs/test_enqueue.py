@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from minirelease.audit import record
 from minirelease.jobs import JobHandler, JobStatus, enqueue
 from minirelease.uow import UnitOfWork
+from tests.clock import FakeClock
 from tests.jobs.conftest import MakePool
-from tests.jobs.helpers import FakeClock, Runs, all_jobs, has_status, load_job, wait_until
+from tests.jobs.helpers import Runs, all_jobs, has_status, load_job, wait_until
 
 
 def _build(uow: UnitOfWork, run_after: dt.datetime | None = None) -> str:

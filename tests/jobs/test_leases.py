@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from minirelease.jobs.leases import PeriodicLease
 from minirelease.jobs.periodic import Periodic
-from tests.jobs.helpers import FakeClock
+from tests.clock import FakeClock
 from tests.releases.live import ROOT, wait_until
 
 INTERVAL = 0.3

@@ -14,15 +14,9 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from minirelease.jobs import Job, JobContext, JobHandler, JobStatus, SqlJobQueue
+from tests.clock import FakeClock
 from tests.jobs.conftest import MakePool
-from tests.jobs.helpers import (
-    FakeClock,
-    Runs,
-    enqueue_committed,
-    has_status,
-    load_job,
-    wait_until,
-)
+from tests.jobs.helpers import Runs, enqueue_committed, has_status, load_job, wait_until
 
 
 def _dead_pid() -> int:

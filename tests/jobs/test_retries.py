@@ -20,8 +20,9 @@ from minirelease.jobs import (
     PermanentJobError,
     SqlJobQueue,
 )
+from tests.clock import FakeClock
 from tests.jobs.conftest import MakePool
-from tests.jobs.helpers import FakeClock, Runs, enqueue_committed, load_job, wait_until
+from tests.jobs.helpers import Runs, enqueue_committed, load_job, wait_until
 
 WORKER = "test-node/1/abcd/0"
 

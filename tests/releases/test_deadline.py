@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from minirelease.audit import AuditEvent
 from minirelease.jobs.periodic import Periodic, run_tick
 from minirelease.releases.rollout_actions import SYSTEM_DEADLINE, complete_due_grayscales
+from tests.clock import FakeClock
 from tests.factories import Factory
-from tests.jobs.helpers import FakeClock, wait_until
+from tests.jobs.helpers import wait_until
 from tests.releases.flow import Scenario, grayscale, released, scenario
 
 SECOND = dt.timedelta(seconds=1)

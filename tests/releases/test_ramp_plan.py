@@ -2,21 +2,26 @@
 held for its minimum time, by the periodic tick with an injected clock; every automatic
 step is audited with the plan as its actor and reaching 100 % releases like a full
 release. Manual raise, pause, halt, resume, cancel, full release and the deadline move the
-plan with them. Bad plans are refused with nothing changed. (Health gates:
+plan with them, at the app's clock (a ``FakeClock`` where the time between actions
+matters). Bad plans are refused with nothing changed. (Health gates:
 test_health_gate.py; concurrent ticks: test_ramp_concurrency.py.)"""
 
 from __future__ import annotations
 
-import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import sessionmaker
 
+from minirelease.api.app import create_app
+from minirelease.config import Settings
 from minirelease.jobs.periodic import run_tick
 from minirelease.releases.models import Release
 from minirelease.releases.rollout_actions import complete_due_grayscales
+from tests.clock import FakeClock
+from tests.engines import SHARED_LAB
 from tests.factories import Factory
 from tests.releases.flow import grayscale, problem, released, scenario
 from tests.releases.ramps import (
@@ -34,6 +39,23 @@ from tests.releases.ramps import (
 )
 
 FOUR_STEPS = plan((1, 60), (5, 60), (20, 120), (100, None))
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def clocked_client(
+    settings: Settings, session_factory: sessionmaker[Any], clock: FakeClock
+) -> Iterator[TestClient]:
+    """The ``client`` fixture's app, its requests' "now" read from ``clock``."""
+    app = create_app(
+        settings, session_factory=session_factory, run_jobs=False, lab=SHARED_LAB, clock=clock
+    )
+    with TestClient(app, raise_server_exceptions=True) as test_client:
+        yield test_client
 
 
 def test_a_plan_advances_step_by_step_to_released(
@@ -133,25 +155,32 @@ def test_a_manual_raise_moves_the_plan_to_the_first_step_above(
 
 
 def test_pause_freezes_the_hold_and_resume_continues_it(
-    client: TestClient, factory: Factory, session_factory: sessionmaker[Any]
+    clocked_client: TestClient,
+    clock: FakeClock,
+    factory: Factory,
+    session_factory: sessionmaker[Any],
 ) -> None:
-    s = scenario(client, factory)
+    s = scenario(clocked_client, factory)
     released(s, "1.0.0")
     release_id = start_with_plan(s, "1.1.0", FOUR_STEPS)
     due = next_step_at(s, release_id)
+    assert due == clock.now() + 60 * MINUTE
 
+    clock.advance(minutes=20)
+    assert ramp(s, release_id)["hold_remaining_seconds"] == 40 * 60
     paused = s.ok("POST", f"/releases/{release_id}/pause")["ramp"]
     assert paused["status"] == "active" and paused["next_step_at"] is None
-    frozen_left = paused["hold_remaining_seconds"]
-    assert 0 < frozen_left <= 3600
-    time.sleep(0.3)  # paused time: it must not count towards the hold
-    assert ramp(s, release_id)["hold_remaining_seconds"] == frozen_left
+    assert paused["hold_remaining_seconds"] == 40 * 60
+    clock.advance(minutes=7)  # paused time: it must not count towards the hold
+    assert ramp(s, release_id)["hold_remaining_seconds"] == 40 * 60
     assert tick(session_factory, due + 1000 * MINUTE) == [], "a paused plan does not move"
 
     resumed = s.ok("POST", f"/releases/{release_id}/resume")["ramp"]
     later = at(resumed["next_step_at"])
-    assert later - due >= 0.3 * SECOND, "the hold is pushed back by the time paused"
-    assert tick(session_factory, due + 0.1 * SECOND) == []
+    assert later == due + 7 * MINUTE, "the hold is pushed back by the time paused"
+    assert resumed["hold_remaining_seconds"] == 40 * 60
+    assert tick(session_factory, due) == []
+    assert tick(session_factory, later - SECOND) == []
     assert [m.basis_points for m in tick(session_factory, later)] == [500]
 
 

@@ -24,8 +24,8 @@ from minirelease.webhooks.destinations import IPAddress
 from minirelease.webhooks.models import WebhookDelivery
 from minirelease.webhooks.outbox import DELIVERY_JOB
 from minirelease.webhooks.worker import WebhookWorkers
+from tests.clock import FakeClock
 from tests.factories import Actor, Factory
-from tests.jobs.helpers import FakeClock
 from tests.webhooks.receiver import Receiver
 
 API = "/api/v1"

@@ -5,7 +5,9 @@ manifests are answered from, and, unless told not to (``serve --no-jobs``: then
 ``minirelease worker`` processes do it), the pool of worker threads that runs the jobs and
 the periodic work (background.py); they start and stop with it. The worker pool owns the
 compatibility lab's processes, where compatibility runs run (this process never parses a
-package's code nor loads the JavaScript engine), unless a lab is given to share."""
+package's code nor loads the JavaScript engine), unless a lab is given to share. The
+``clock`` is what requests read "now" from, for ramp plans (``SYSTEM_CLOCK`` unless a
+test gives one it moves); the jobs and periodic work keep the system's."""
 
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ from minirelease.db import REQUEST_THREADS, make_engine, make_session_factory
 from minirelease.http.body_limit import BodyLimit
 from minirelease.http.security_headers import SecurityHeaders
 from minirelease.jobs import WorkerPool
+from minirelease.jobs.clock import SYSTEM_CLOCK, Clock
 from minirelease.migrate import require_current_schema
 from minirelease.observability.launches import LaunchMetrics
 from minirelease.observability.metrics import process_metrics
@@ -74,6 +77,7 @@ def create_app(
     *,
     run_jobs: bool | None = None,
     lab: CompatibilityLab | None = None,
+    clock: Clock | None = None,
 ) -> FastAPI:
     settings.ensure_dirs()
     prepare_metrics(settings)
@@ -184,6 +188,8 @@ def create_app(
     )
     app.state.settings = settings
     app.state.session_factory = session_factory
+    # The "now" of release actions and reads (api/deps.py ``Now``); tests move their own.
+    app.state.clock = clock or SYSTEM_CLOCK
     app.state.signer = signer
     app.state.jobs = pool
     app.state.scratch = scratch

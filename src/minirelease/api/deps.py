@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -13,6 +14,7 @@ from minirelease.accounts import service as accounts
 from minirelease.api import database_slots
 from minirelease.authz import Principal
 from minirelease.config import Settings
+from minirelease.jobs.clock import Clock
 from minirelease.uow import UnitOfWork
 
 # Opened once a database slot is free, read-only for GETs (database_slots.py).
@@ -35,6 +37,17 @@ def get_settings(request: Request) -> Settings:
 
 
 AppSettings = Annotated[Settings, Depends(get_settings)]
+
+
+async def get_now(request: Request) -> dt.datetime:
+    """The app's clock (``create_app``'s ``clock``) read once for the request: the "now"
+    release actions move ramp plans at and release reads show them at. Async, so that it
+    takes no worker thread of its own (routers/releases.py)."""
+    clock: Clock = request.app.state.clock
+    return clock.now()
+
+
+Now = Annotated[dt.datetime, Depends(get_now)]
 
 
 def bearer_token(request: Request) -> str | None:

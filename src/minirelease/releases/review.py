@@ -3,6 +3,7 @@ the two approvals — the platform's and the target partner app's."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -90,7 +91,9 @@ def apply_for_release(
     return release
 
 
-def withdraw(session: Session, principal: Principal, *, release_id: str) -> Release:
+def withdraw(
+    session: Session, principal: Principal, *, release_id: str, now: dt.datetime | None = None
+) -> Release:
     release, mp, _ = load_release(
         session, principal, release_id, Permission.RELEASE_MANAGE, for_update=True
     )
@@ -101,6 +104,7 @@ def withdraw(session: Session, principal: Principal, *, release_id: str) -> Rele
         actor=principal.user_id,
         workspace_id=mp.workspace_id,
         partner_app=_partner_code(session, release),
+        now=now,
     )
     return release
 

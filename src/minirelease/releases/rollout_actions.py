@@ -83,12 +83,13 @@ def _act(
     action: Action,
     changes: dict[str, object] | None = None,
     params: Params | None = None,
+    now: dt.datetime | None = None,
 ) -> Release:
     """Lock the release, apply ``action`` with ``changes``, and put it online when the
-    action released it: the shape of every person-driven action below."""
-    return _apply(
-        session, principal, _manage(session, principal, release_id), action, changes, params
-    )
+    action released it: the shape of every person-driven action below. ``now``: the
+    caller's clock, which the ramp plan follows (the system's when not given)."""
+    managed = _manage(session, principal, release_id)
+    return _apply(session, principal, managed, action, changes, params, now)
 
 
 def _apply(
@@ -98,6 +99,7 @@ def _apply(
     action: Action,
     changes: dict[str, object] | None = None,
     params: Params | None = None,
+    now: dt.datetime | None = None,
 ) -> Release:
     release, workspace_id, code = managed
     transition(
@@ -109,6 +111,7 @@ def _apply(
         params=params,
         partner_app=code,
         changes=changes,
+        now=now,
     )
     if release.status == Status.RELEASED:
         go_online(session, release, actor=principal.user_id, workspace_id=workspace_id, code=code)
@@ -123,7 +126,12 @@ def _testers(tester_user_ids: Sequence[str]) -> list[str]:
 
 
 def pilot(
-    session: Session, principal: Principal, *, release_id: str, tester_user_ids: Sequence[str]
+    session: Session,
+    principal: Principal,
+    *,
+    release_id: str,
+    tester_user_ids: Sequence[str],
+    now: dt.datetime | None = None,
 ) -> Release:
     """Start a pilot (from release preparation), or replace the testers of a running one:
     the status, read under the release's lock, decides which. Who cannot see the release
@@ -133,11 +141,13 @@ def pilot(
     require(roles, Permission.RELEASE_MANAGE, what="release")
     action = Action.UPDATE_TESTERS if release.status == Status.PILOT else Action.PILOT
     managed = _managed(session, release, mp)
-    return _apply(session, principal, managed, action, {"pilot_tester_ids": testers})
+    return _apply(session, principal, managed, action, {"pilot_tester_ids": testers}, now=now)
 
 
-def complete_pilot(session: Session, principal: Principal, *, release_id: str) -> Release:
-    return _act(session, principal, release_id, Action.COMPLETE_PILOT)
+def complete_pilot(
+    session: Session, principal: Principal, *, release_id: str, now: dt.datetime | None = None
+) -> Release:
+    return _act(session, principal, release_id, Action.COMPLETE_PILOT, now=now)
 
 
 def _grayscale_points(percentage: str | float | None, plan: ramp.PlanSpec | None) -> int:
@@ -167,10 +177,12 @@ def set_grayscale(
     release_id: str,
     percentage: str | float | None = None,
     plan: ramp.PlanSpec | None = None,
+    now: dt.datetime | None = None,
 ) -> Release:
     """Start a grayscale from release preparation (optionally with a ramp ``plan``), or
     raise a running one; 100 % releases."""
     points = _grayscale_points(percentage, plan)
+    now = now or utcnow()
     release = _act(
         session,
         principal,
@@ -178,11 +190,12 @@ def set_grayscale(
         Action.GRAYSCALE,
         {"basis_points": points},
         Params(basis_points=points),
+        now=now,
     )
     started = release.grayscale_started_at
     starting = started is None
     if started is None:  # the deadline counts from the first step
-        started = release.grayscale_started_at = utcnow()
+        started = release.grayscale_started_at = now
     if plan is not None:
         if not starting:
             raise InvalidTransition(
@@ -206,26 +219,37 @@ def set_grayscale(
     return release
 
 
-def pause(session: Session, principal: Principal, *, release_id: str) -> Release:
-    return _act(session, principal, release_id, Action.PAUSE, {"paused": True})
+def pause(
+    session: Session, principal: Principal, *, release_id: str, now: dt.datetime | None = None
+) -> Release:
+    return _act(session, principal, release_id, Action.PAUSE, {"paused": True}, now=now)
 
 
-def halt(session: Session, principal: Principal, *, release_id: str) -> Release:
-    return _act(session, principal, release_id, Action.HALT, {"halted": True})
+def halt(
+    session: Session, principal: Principal, *, release_id: str, now: dt.datetime | None = None
+) -> Release:
+    return _act(session, principal, release_id, Action.HALT, {"halted": True}, now=now)
 
 
-def resume(session: Session, principal: Principal, *, release_id: str) -> Release:
+def resume(
+    session: Session, principal: Principal, *, release_id: str, now: dt.datetime | None = None
+) -> Release:
     """Clears a pause or a halt; a halted grayscale comes back with the same cohort."""
-    return _act(session, principal, release_id, Action.RESUME, {"paused": False, "halted": False})
+    changes: dict[str, object] = {"paused": False, "halted": False}
+    return _act(session, principal, release_id, Action.RESUME, changes, now=now)
 
 
-def full_release(session: Session, principal: Principal, *, release_id: str) -> Release:
-    return _act(session, principal, release_id, Action.FULL_RELEASE, {"paused": False})
+def full_release(
+    session: Session, principal: Principal, *, release_id: str, now: dt.datetime | None = None
+) -> Release:
+    return _act(session, principal, release_id, Action.FULL_RELEASE, {"paused": False}, now=now)
 
 
-def cancel(session: Session, principal: Principal, *, release_id: str) -> Release:
+def cancel(
+    session: Session, principal: Principal, *, release_id: str, now: dt.datetime | None = None
+) -> Release:
     """Everyone goes back to (or stays on) the online version; queued work is abandoned."""
-    return _act(session, principal, release_id, Action.CANCEL)
+    return _act(session, principal, release_id, Action.CANCEL, now=now)
 
 
 def complete_due_grayscales(session: Session, now: dt.datetime) -> list[str]:

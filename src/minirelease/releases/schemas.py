@@ -9,7 +9,6 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from minirelease.authz import Principal
-from minirelease.db import utcnow
 from minirelease.partners.models import PartnerApp
 from minirelease.releases.allowed import allowed_for
 from minirelease.releases.compat_gate import recorded_scope
@@ -126,9 +125,12 @@ def release_read(
     release: Release,
     principal: Principal,
     allowed_actions: list[str] | None = None,
+    *,
+    now: dt.datetime,
 ) -> ReleaseRead:
-    """``release`` as ``principal`` sees it: its ``allowed_actions`` are theirs (read here
-    unless given: a list's page reads them at once, allowed.allowed_for_page)."""
+    """``release`` as ``principal`` sees it at ``now`` (its ramp plan's hold and gate):
+    its ``allowed_actions`` are theirs (read here unless given: a list's page reads them
+    at once, allowed.allowed_for_page)."""
     partner = session.get(PartnerApp, release.partner_app_id)
     run = session.get(CompatibilityRun, release.compat_run_id) if release.compat_run_id else None
     return ReleaseRead(
@@ -176,7 +178,7 @@ def release_read(
         released_at=release.released_at,
         created_at=release.created_at,
         updated_at=release.updated_at,
-        ramp=ramp_read(session, release, utcnow()),
+        ramp=ramp_read(session, release, now),
     )
 
 

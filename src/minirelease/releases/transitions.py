@@ -50,8 +50,9 @@ def transition(
     now: dt.datetime | None = None,
 ) -> Status:
     """Apply ``action`` (refused with ``InvalidTransition`` by the guards), set the given
-    field ``changes`` with it, keep the release's ramp plan in step (``now``: the clock of
-    a periodic caller), and record the audit event ``release.<action>``."""
+    field ``changes`` with it, keep the release's ramp plan in step (``now``: the caller's
+    clock, the app's or a periodic tick's; the system's when not given), and record the
+    audit event ``release.<action>``."""
     target = decide(facts_for(session, release, action), action, params)
     changes = changes or {}
     before = snapshot(release, *changes)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from minirelease.api.deps import CurrentUser, Uow
+from minirelease.api.deps import CurrentUser, Now, Uow
 from minirelease.authz import Principal
 from minirelease.releases import listings
 from minirelease.releases.schemas import ReleaseRead, release_read
@@ -39,14 +41,18 @@ class ListingRead(BaseModel):
     recent_releases: list[dict[str, str | None]]
 
 
-def _read(uow: Uow, view: listings.ListingView, principal: Principal) -> ListingRead:
+def _read(
+    uow: Uow, view: listings.ListingView, principal: Principal, now: dt.datetime
+) -> ListingRead:
     session = uow.session
     return ListingRead(
         mini_program_id=view.mini_program.id,
         app_id=view.mini_program.app_id,
         partner_app=view.partner.code,
-        online=release_read(session, view.online, principal) if view.online else None,
-        active_release=release_read(session, view.active, principal) if view.active else None,
+        online=release_read(session, view.online, principal, now=now) if view.online else None,
+        active_release=(
+            release_read(session, view.active, principal, now=now) if view.active else None
+        ),
         removal={"status": view.listing.removal_status, "reason": view.listing.removal_reason},
         recent_releases=[
             {
@@ -60,16 +66,20 @@ def _read(uow: Uow, view: listings.ListingView, principal: Principal) -> Listing
     )
 
 
-def _state(uow: Uow, principal: CurrentUser, mini_program_id: str, code: str) -> ListingRead:
+def _state(
+    uow: Uow, principal: CurrentUser, mini_program_id: str, code: str, now: dt.datetime
+) -> ListingRead:
     view = listings.read_listing(uow.session, principal, mini_program_id=mini_program_id, code=code)
-    read = _read(uow, view, principal)
+    read = _read(uow, view, principal, now)
     uow.commit()  # a listing row may have been created on first look
     return read
 
 
 @router.get(PAIR)
-def get_listing(mini_program_id: str, code: str, principal: CurrentUser, uow: Uow) -> ListingRead:
-    return _state(uow, principal, mini_program_id, code)
+def get_listing(
+    mini_program_id: str, code: str, principal: CurrentUser, uow: Uow, now: Now
+) -> ListingRead:
+    return _state(uow, principal, mini_program_id, code, now)
 
 
 @router.post(f"{PAIR}/rollback")
@@ -78,6 +88,7 @@ def rollback(
     code: str,
     principal: CurrentUser,
     uow: Uow,
+    now: Now,
     body: RollbackRequest | None = None,
 ) -> ListingRead:
     listings.rollback(
@@ -87,7 +98,7 @@ def rollback(
         code=code,
         version=body.version if body else None,
     )
-    return _state(uow, principal, mini_program_id, code)
+    return _state(uow, principal, mini_program_id, code, now)
 
 
 @router.post(f"{PAIR}/removal")
@@ -96,6 +107,7 @@ def request_removal(
     code: str,
     principal: CurrentUser,
     uow: Uow,
+    now: Now,
     body: RemovalRequest | None = None,
 ) -> ListingRead:
     listings.request_removal(
@@ -105,12 +117,12 @@ def request_removal(
         code=code,
         reason=body.reason if body else "",
     )
-    return _state(uow, principal, mini_program_id, code)
+    return _state(uow, principal, mini_program_id, code, now)
 
 
 @router.post(f"{PAIR}/removal/review")
 def review_removal(
-    mini_program_id: str, code: str, body: RemovalReview, principal: CurrentUser, uow: Uow
+    mini_program_id: str, code: str, body: RemovalReview, principal: CurrentUser, uow: Uow, now: Now
 ) -> ListingRead:
     listings.review_removal(
         uow.session,
@@ -120,7 +132,7 @@ def review_removal(
         decision=body.decision,
         comment=body.comment,
     )
-    return _state(uow, principal, mini_program_id, code)
+    return _state(uow, principal, mini_program_id, code, now)
 
 
 @router.post(f"{PAIR}/force-removal")
@@ -129,6 +141,7 @@ def force_removal(
     code: str,
     principal: CurrentUser,
     uow: Uow,
+    now: Now,
     body: RemovalRequest | None = None,
 ) -> ListingRead:
     listings.force_removal(
@@ -138,4 +151,4 @@ def force_removal(
         code=code,
         reason=body.reason if body else "",
     )
-    return _state(uow, principal, mini_program_id, code)
+    return _state(uow, principal, mini_program_id, code, now)

@@ -3,6 +3,7 @@ reviews, release preparation and release (design §3, §7)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
@@ -12,7 +13,14 @@ from starlette.concurrency import run_in_threadpool
 
 from minirelease.accounts import service as accounts
 from minirelease.api import rate_limits
-from minirelease.api.deps import CurrentUser, CurrentUserOrSession, DbSession, Uow, UserToken
+from minirelease.api.deps import (
+    CurrentUser,
+    CurrentUserOrSession,
+    DbSession,
+    Now,
+    Uow,
+    UserToken,
+)
 from minirelease.api.paging import PageRead, Paging, page_read
 from minirelease.authz import Principal
 from minirelease.errors import NotFound
@@ -43,15 +51,20 @@ def _notify_jobs(request: Request, uow: UnitOfWork) -> None:
     uow.after_commit(request.app.state.jobs.notify)
 
 
-def _done(uow: UnitOfWork, release: Release, principal: Principal) -> ReleaseRead:
-    read = release_read(uow.session, release, principal)
+def _done(uow: UnitOfWork, release: Release, principal: Principal, now: dt.datetime) -> ReleaseRead:
+    read = release_read(uow.session, release, principal, now=now)
     uow.commit()
     return read
 
 
 @router.post("/mini-programs/{mini_program_id}/releases", status_code=201)
 def create_release(
-    mini_program_id: str, body: ReleaseCreate, principal: CurrentUser, uow: Uow, request: Request
+    mini_program_id: str,
+    body: ReleaseCreate,
+    principal: CurrentUser,
+    uow: Uow,
+    request: Request,
+    now: Now,
 ) -> ReleaseRead:
     release = service.create_release(
         uow.session,
@@ -61,16 +74,18 @@ def create_release(
         partner_app=body.partner_app,
     )
     _notify_jobs(request, uow)
-    return _done(uow, release, principal)
+    return _done(uow, release, principal, now)
 
 
 @router.get("/mini-programs/{mini_program_id}/releases")
 def list_releases(
-    mini_program_id: str, principal: CurrentUser, session: DbSession, page: Paging
+    mini_program_id: str, principal: CurrentUser, session: DbSession, page: Paging, now: Now
 ) -> PageRead[ReleaseRead]:
     releases = service.list_releases(session, principal, mini_program_id=mini_program_id, page=page)
     allowed = allowed_for_page(session, releases, principal)
-    return page_read(releases, lambda r: release_read(session, r, principal, allowed[r.id]))
+    return page_read(
+        releases, lambda r: release_read(session, r, principal, allowed[r.id], now=now)
+    )
 
 
 @router.get("/releases")
@@ -78,6 +93,7 @@ def list_visible_releases(
     principal: CurrentUser,
     session: DbSession,
     page: Paging,
+    now: Now,
     status: Annotated[
         list[Status] | None, Query(description="Only these statuses; repeat for several.")
     ] = None,
@@ -108,7 +124,9 @@ def list_visible_releases(
         page=page,
     )
     allowed = allowed_for_page(session, releases, principal)
-    return page_read(releases, lambda r: release_read(session, r, principal, allowed[r.id]))
+    return page_read(
+        releases, lambda r: release_read(session, r, principal, allowed[r.id], now=now)
+    )
 
 
 def _authenticated(
@@ -125,10 +143,10 @@ def _authenticated(
 # a sync endpoint and its response's validation each on a worker thread of their own;
 # these run as one async endpoint that sends all of their work to one thread instead.
 @router.get("/releases/{release_id}")
-async def get_release(release_id: str, request: Request, token: UserToken) -> ReleaseRead:
+async def get_release(release_id: str, request: Request, token: UserToken, now: Now) -> ReleaseRead:
     def read(uow: UnitOfWork, principal: Principal) -> ReleaseRead:
         release = service.get_release(uow.session, principal, release_id=release_id)
-        return release_read(uow.session, release, principal)
+        return release_read(uow.session, release, principal, now=now)
 
     return await run_in_threadpool(_authenticated, request, token, read)
 
@@ -142,14 +160,19 @@ def get_configuration(
 
 @router.put("/releases/{release_id}/configuration")
 def put_configuration(
-    release_id: str, body: dict[str, Any], principal: CurrentUser, uow: Uow, request: Request
+    release_id: str,
+    body: dict[str, Any],
+    principal: CurrentUser,
+    uow: Uow,
+    request: Request,
+    now: Now,
 ) -> ReleaseRead:
     """Change the build configuration; a change rebuilds the package."""
     release = service.change_configuration(
         uow.session, principal, release_id=release_id, changes=body
     )
     _notify_jobs(request, uow)
-    return _done(uow, release, principal)
+    return _done(uow, release, principal, now)
 
 
 class RunStart(Body):
@@ -215,18 +238,18 @@ def get_compatibility_report_html(
 
 @router.post("/releases/{release_id}/apply")
 def apply(
-    release_id: str, principal: CurrentUser, uow: Uow, body: ApplyRequest | None = None
+    release_id: str, principal: CurrentUser, uow: Uow, now: Now, body: ApplyRequest | None = None
 ) -> ReleaseRead:
     edits = body.basic_info.model_dump(exclude_none=True) if body and body.basic_info else None
     release = review.apply_for_release(
         uow.session, principal, release_id=release_id, basic_info=edits
     )
-    return _done(uow, release, principal)
+    return _done(uow, release, principal, now)
 
 
 @router.post("/releases/{release_id}/reviews")
 def post_review(
-    release_id: str, body: ReviewCreate, principal: CurrentUser, uow: Uow
+    release_id: str, body: ReviewCreate, principal: CurrentUser, uow: Uow, now: Now
 ) -> ReleaseRead:
     release = review.review(
         uow.session,
@@ -236,21 +259,27 @@ def post_review(
         decision=body.decision,
         comment=body.comment,
     )
-    return _done(uow, release, principal)
+    return _done(uow, release, principal, now)
 
 
 @router.post("/releases/{release_id}/pilot")
-def pilot(release_id: str, body: PilotRequest, principal: CurrentUser, uow: Uow) -> ReleaseRead:
+def pilot(
+    release_id: str, body: PilotRequest, principal: CurrentUser, uow: Uow, now: Now
+) -> ReleaseRead:
     """Start a pilot from release preparation, or replace the testers of a running one."""
     release = rollout_actions.pilot(
-        uow.session, principal, release_id=release_id, tester_user_ids=body.tester_user_ids
+        uow.session,
+        principal,
+        release_id=release_id,
+        tester_user_ids=body.tester_user_ids,
+        now=now,
     )
-    return _done(uow, release, principal)
+    return _done(uow, release, principal, now)
 
 
 @router.post("/releases/{release_id}/grayscale")
 def grayscale(
-    release_id: str, body: GrayscaleRequest, principal: CurrentUser, uow: Uow
+    release_id: str, body: GrayscaleRequest, principal: CurrentUser, uow: Uow, now: Now
 ) -> ReleaseRead:
     """Start a grayscale at a percentage (or with a ramp plan), or raise it; 100 releases
     fully."""
@@ -260,13 +289,15 @@ def grayscale(
         release_id=release_id,
         percentage=body.percentage,
         plan=body.plan.to_spec() if body.plan is not None else None,
+        now=now,
     )
-    return _done(uow, release, principal)
+    return _done(uow, release, principal, now)
 
 
 Action = Callable[..., Release]
 
-# Actions that take nothing but the release: one endpoint each, same shape.
+# Actions that take nothing but the release (and the request's now): one endpoint each,
+# same shape.
 _PLAIN_ACTIONS: dict[str, tuple[Action, str]] = {
     "withdraw": (review.withdraw, "Withdraw a release request under review"),
     "pilot/complete": (rollout_actions.complete_pilot, "End the pilot: back to preparation"),
@@ -278,10 +309,15 @@ _PLAIN_ACTIONS: dict[str, tuple[Action, str]] = {
 }
 
 
-def _plain_endpoint(act: Action) -> Callable[[str, Request, str | None], Awaitable[ReleaseRead]]:
-    async def endpoint(release_id: str, request: Request, token: UserToken) -> ReleaseRead:
+def _plain_endpoint(
+    act: Action,
+) -> Callable[[str, Request, str | None, dt.datetime], Awaitable[ReleaseRead]]:
+    async def endpoint(
+        release_id: str, request: Request, token: UserToken, now: Now
+    ) -> ReleaseRead:
         def work(uow: UnitOfWork, principal: Principal) -> ReleaseRead:
-            return _done(uow, act(uow.session, principal, release_id=release_id), principal)
+            release = act(uow.session, principal, release_id=release_id, now=now)
+            return _done(uow, release, principal, now)
 
         return await run_in_threadpool(_authenticated, request, token, work)
 
