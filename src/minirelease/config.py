@@ -108,6 +108,11 @@ class Settings(BaseSettings):
     max_header_bytes: PositiveInt = Field(
         default=16 * 1024, description="largest accepted request line and headers together"
     )
+    # JSON answers at least this long are compressed for clients that accept it
+    # (http/compression.py; manifests once per serial, api/coded_responses.py).
+    compress_min_bytes: PositiveInt = Field(
+        default=1024, description="JSON answers this long or longer are sent compressed"
+    )
     # Without either signing key setting, one is made in data_dir on first start;
     # production sets one of the two in every process.
     signing_key: str | None = Field(

@@ -38,6 +38,7 @@ from minirelease.compat.lab import CompatibilityLab
 from minirelease.config import Settings
 from minirelease.db import REQUEST_THREADS, make_engine, make_session_factory
 from minirelease.http.body_limit import BodyLimit
+from minirelease.http.compression import CompressJson
 from minirelease.http.security_headers import SecurityHeaders
 from minirelease.jobs import WorkerPool
 from minirelease.jobs.clock import SYSTEM_CLOCK, Clock
@@ -213,6 +214,9 @@ def create_app(
     # /readyz (readiness) and /metrics; a log line and an X-Request-ID for every request,
     # except the high-rate runtime paths, which are logged only when they fail.
     install_operations(app)
+    # JSON answers compressed for clients that accept it, innermost: the request log and
+    # the security headers see the answer as sent (manifests come compressed already).
+    app.add_middleware(CompressJson, min_bytes=settings.compress_min_bytes)
     # Bodies bounded by route before routing (and so before authentication reads one);
     # inside the request log, which logs the refusals.
     app.add_middleware(BodyLimit, rule_for=route_body_rules(API_PREFIX))
