@@ -23,7 +23,8 @@ OUT_OF_SCOPE = re.compile(
     r"|compatibility"
     r"|^/launch(/|$)"
     r"|^/packages/"  # built packages, downloaded by partner apps at launch
-    r"|^/partner-apps/\{[^}]+\}/manifest$"  # the runtime manifest partner apps download
+    # the runtime manifests partner apps download: a partner app's, one mini program's
+    r"|^/partner-apps/\{[^}]+\}(/mini-programs/\{[^}]+\})?/manifest$"
     r"|signing-key"
     # Authenticated by a partner app key, not a user's token: the user callers of the
     # matrix do not apply. Its own auth and hostile-input tests: tests/telemetry/.

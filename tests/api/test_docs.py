@@ -29,6 +29,7 @@ AUTHENTICATED = ("get", f"{API_PREFIX}/workspaces/{{workspace_id}}")
 PUBLIC = [
     ("get", f"{API_PREFIX}/launch/{{partner_app}}/{{app_id}}"),
     ("get", f"{API_PREFIX}/partner-apps/{{code}}/manifest"),
+    ("get", f"{API_PREFIX}/partner-apps/{{code}}/mini-programs/{{app_id}}/manifest"),
     ("get", f"{API_PREFIX}/signing-key"),
 ]
 

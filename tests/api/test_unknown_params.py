@@ -51,6 +51,7 @@ def test_the_runtime_routes_are_the_partner_apps() -> None:
     assert runtime == {
         ("GET", "/launch/{partner_app}/{app_id}"),
         ("GET", "/partner-apps/{code}/manifest"),
+        ("GET", "/partner-apps/{code}/mini-programs/{app_id}/manifest"),
         ("GET", "/packages/{sha256}"),
         ("GET", "/signing-key"),
         ("POST", "/telemetry"),
@@ -117,6 +118,7 @@ def test_the_runtime_routes_take_extra_parameters_as_before(
         (f"/launch/{code}/{app_id}", {"user_id": "alice"}),
         (f"/launch/{code}/no-such-app", {"user_id": "alice"}),
         (f"/partner-apps/{code}/manifest", {}),
+        (f"/partner-apps/{code}/mini-programs/{app_id}/manifest", {}),
         (f"/packages/{'0' * 64}", {}),
         ("/signing-key", {}),
     ]

@@ -51,6 +51,8 @@ from minirelease.ratelimits import Limiter
 from minirelease.ratelimits.storage import open_storage
 from minirelease.rollout.cache import RolloutCache
 from minirelease.rollout.manifest import ManifestCache
+from minirelease.rollout.manifest_delta import delta_cache
+from minirelease.rollout.program_manifest import program_manifests
 from minirelease.scratch import ScratchDir
 from minirelease.signing_keys.startup import claim_signing_key, load_signer
 from minirelease.storage import open_blob_store
@@ -199,6 +201,8 @@ def create_app(
     app.state.rollout = rollout
     app.state.limiter = Limiter(limit_store.storage, settings.rate_limit_policy())
     app.state.manifests = ManifestCache()
+    app.state.manifest_deltas = delta_cache(lambda: app.state.session_factory)
+    app.state.program_manifests = program_manifests()
     app.state.launch_bodies = LaunchBodies()
     app.state.launch_metrics = LaunchMetrics(process_metrics())
     app.state.base_urls = {}

@@ -32,11 +32,36 @@ base under any package name. Node backends have ``sdk/js`` in the repository. Us
     resolver = Resolver.from_envelope(newer, KEYS, partner_app="wallet", base_url=BASE,
                                       min_serial=resolver.serial)
 
+    # Or, cheaper, only what changed since the serial in use (a signed delta; the server
+    # answers the full manifest instead when it no longer holds that history, and
+    # apply_delta takes either):
+    url = f"{BASE}/api/v1/partner-apps/wallet/manifest?since={resolver.serial}"
+    try:
+        resolver = resolver.apply_delta(urllib.request.urlopen(url).read(), KEYS)
+    except DeltaInvalid:
+        ...  # a delta from another serial (a gap): fetch the full manifest, without since
+
+    # A backend that serves one mini program takes that program's manifest alone (its serial
+    # and weak ETag move only when that program's entry does; no deltas):
+    url = f"{BASE}/api/v1/partner-apps/wallet/mini-programs/2021000000000001/manifest"
+    one = Resolver.from_envelope(urllib.request.urlopen(url).read(), KEYS,
+                                 partner_app="wallet", app_id="2021000000000001")
+
 A single pinned key (``public_key`` of ``/signing-key``) still works in place of ``KEYS``,
 until the platform rotates its key. A manifest that fails verification raises
 ``SignatureInvalid`` (an unknown or retired key, changed content) or ``ManifestInvalid``
 (malformed, another partner app, ``StaleManifest``): keep the resolver you have.
-``resolve_many(app_id, user_ids)`` decides a batch.
+``resolve_many(app_id, user_ids)`` decides a batch. A delta is verified with the same
+code and key as a manifest, applies only to the manifest of the serial it starts from, and
+its result is checked as a full manifest is (``load_update``, ``apply_delta`` in delta.py);
+an SDK that never sends ``since`` keeps getting full manifests.
+
+One mini program's manifest is the partner app's restricted to it, in the same shape and
+envelope, and names it: ``"mini_program": app_id``. ``from_envelope(..., app_id=...)``
+(``load_manifest``'s ``app_id``) takes exactly that program's and refuses another's or a
+partner app's whole manifest; without ``app_id``, a program's manifest is refused, so
+neither is ever taken for the other (``check_scope``). Its resolver answers for that
+program alone (``NotReleased`` for any other).
 
 Manifests are signed over RFC 8785 (JCS) and say so (``"canonicalization": "jcs"``). An
 envelope without that field, signed by a server before JCS over Python's sorted-keys JSON,
@@ -46,7 +71,9 @@ from __future__ import annotations
 
 from .bucketing import BUCKETS, basis_points, bucket, in_grayscale
 from .decide import Channel, Decision, Package
+from .delta import ManifestDelta, apply_delta, load_delta, load_update
 from .errors import (
+    DeltaInvalid,
     KeyInvalid,
     ManifestInvalid,
     NotReleased,
@@ -64,11 +91,13 @@ __all__ = [
     "BUCKETS",
     "Channel",
     "Decision",
+    "DeltaInvalid",
     "KeyInvalid",
     "KeyRing",
     "KeySet",
     "KeySource",
     "Manifest",
+    "ManifestDelta",
     "ManifestInvalid",
     "NotReleased",
     "Package",
@@ -77,11 +106,14 @@ __all__ = [
     "ResolverError",
     "SignatureInvalid",
     "StaleManifest",
+    "apply_delta",
     "basis_points",
     "bucket",
     "in_grayscale",
     "key_id",
+    "load_delta",
     "load_manifest",
     "load_public_key",
+    "load_update",
     "verify_package",
 ]

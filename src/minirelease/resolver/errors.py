@@ -34,6 +34,14 @@ class StaleManifest(ManifestInvalid):
     code = "manifest_stale"
 
 
+class DeltaInvalid(ManifestInvalid):
+    """A manifest delta that cannot be applied to the manifest in use: it starts from
+    another serial (a gap), is for another partner app, or does not give the number of
+    mini programs it says. Fetch the full manifest (without ``since``)."""
+
+    code = "delta_invalid"
+
+
 class SignatureInvalid(ResolverError):
     """The manifest was not signed by the trusted key, or was changed after signing."""
 

@@ -14,6 +14,7 @@ from .decide import (
     Package,
     decide,
 )
+from .delta import load_update
 from .errors import NotReleased
 from .keys import KeySource
 from .manifest import Manifest, ManifestEntry, ManifestPackage, load_manifest
@@ -22,13 +23,15 @@ from .signature import PublicKeyLike
 
 class Resolver:
     """Decides launches for one partner app from its manifest. Immutable: to take a newer
-    manifest, build a new ``Resolver`` (``from_envelope(..., min_serial=old.serial)``) and
-    swap the reference; concurrent readers never see a half-built state."""
+    manifest, build a new ``Resolver`` (``from_envelope(..., min_serial=old.serial)``, or
+    ``old.apply_delta(...)`` for the answer to ``?since=old.serial``) and swap the
+    reference; concurrent readers never see a half-built state."""
 
     def __init__(self, manifest: Manifest, *, base_url: str | None = None) -> None:
         """``base_url``: the server's origin (e.g. ``https://release.example.com``), joined to
         the package paths of the manifest; without it ``Package.url`` is the path."""
         self.manifest = manifest
+        self._base_url = base_url
         self._apps = {
             app_id: _compile(entry, base_url) for app_id, entry in manifest.mini_programs.items()
         }
@@ -42,10 +45,32 @@ class Resolver:
         partner_app: str | None = None,
         min_serial: int | None = None,
         base_url: str | None = None,
+        app_id: str | None = None,
     ) -> Resolver:
-        """Verify and load the manifest as served (see ``load_manifest``)."""
-        manifest = load_manifest(body, public_key, partner_app=partner_app, min_serial=min_serial)
+        """Verify and load the manifest as served (see ``load_manifest``); ``app_id`` for
+        one mini program's manifest, which answers for that program alone."""
+        manifest = load_manifest(
+            body, public_key, partner_app=partner_app, min_serial=min_serial, app_id=app_id
+        )
         return cls(manifest, base_url=base_url)
+
+    def apply_delta(self, body: bytes | str, public_key: PublicKeyLike | KeySource) -> Resolver:
+        """A new resolver for the manifest that follows this one's: ``body`` is the answer
+        to ``GET …/manifest?since=<self.serial>``, a delta or a full manifest (see
+        ``load_update``). Only the mini programs the delta changes are compiled again.
+        Raises as ``load_update`` does (``DeltaInvalid`` for a gap): keep this resolver."""
+        manifest = load_update(body, public_key, self.manifest)
+        previous = self.manifest.mini_programs
+        resolver = Resolver.__new__(Resolver)
+        resolver.manifest = manifest
+        resolver._base_url = self._base_url
+        resolver._apps = {
+            app_id: self._apps[app_id]
+            if previous.get(app_id) is entry
+            else _compile(entry, self._base_url)
+            for app_id, entry in manifest.mini_programs.items()
+        }
+        return resolver
 
     @property
     def serial(self) -> int:

@@ -1,6 +1,7 @@
 """A partner app's rollout manifest: parsed, verified and checked field by field.
 
-    M = {"format": 1, "partner_app": code, "serial": int, "mini_programs": {app_id: {
+    M = {"format": 1, "partner_app": code, "mini_program"?: app_id, "serial": int,
+         "mini_programs": {app_id: {
            "removed": bool,
            "online": P | null,
            "candidate": null | P + {"state": "pilot" | "grayscale", "basis_points": 0..10000,
@@ -8,8 +9,10 @@
                                     "testers": [hex sha256(utf8(tester_salt + ":" + user_id))]}}}}
     P = {"release_id", "version", "sha256", "size", "signature", "url", "key_id"?}
 
-Unknown fields are ignored (they are signed, so harmless); a manifest of another format
-is refused, so a client never misreads a shape it does not know."""
+A manifest with ``mini_program`` is that one program's (served at
+``/partner-apps/{code}/mini-programs/{app_id}/manifest``) and lists it alone; see
+``check_scope``. Unknown fields are ignored (they are signed, so harmless); a manifest of
+another format is refused, so a client never misreads a shape it does not know."""
 
 from __future__ import annotations
 
@@ -66,6 +69,7 @@ class Manifest:
     partner_app: str
     serial: int
     mini_programs: Mapping[str, ManifestEntry]
+    mini_program: str | None = None  # the one program a per-program manifest is scoped to
 
 
 def load_manifest(
@@ -74,6 +78,7 @@ def load_manifest(
     *,
     partner_app: str | None = None,
     min_serial: int | None = None,
+    app_id: str | None = None,
 ) -> Manifest:
     """The manifest in ``body`` (the envelope as served), once its signature checks out.
 
@@ -82,23 +87,41 @@ def load_manifest(
 
     ``partner_app``: refuse another partner app's manifest (all are signed by the same
     key). ``min_serial``: refuse a manifest older than one already accepted (pass the
-    serial of the one in use; the same serial is accepted again).
+    serial of the one in use; the same serial is accepted again). ``app_id``: expect the
+    manifest of that one mini program (see ``check_scope``).
 
     Raises ``KeyInvalid``, ``ManifestInvalid``, ``SignatureInvalid``, ``StaleManifest``."""
+    data = verified_document(body, public_key)
+    return accept_manifest(data, partner_app=partner_app, min_serial=min_serial, app_id=app_id)
+
+
+def verified_document(body: bytes | str, public_key: PublicKeyLike | KeySource) -> dict[str, Any]:
+    """The signed document of the envelope ``body`` (a manifest or a delta, delta.py),
+    once its signature checks out. Raises ``KeyInvalid``, ``ManifestInvalid``,
+    ``SignatureInvalid``."""
     if isinstance(public_key, KeySource):
         envelope = parse_envelope(body)
         claimed = envelope.get("key_id")
         if not isinstance(claimed, str):
             raise ManifestInvalid("envelope field 'key_id' must be a string")
-        data = verify_envelope(envelope, public_key.key_for(claimed))
-    else:
-        key = load_public_key(public_key)
-        data = verify_envelope(parse_envelope(body), key)
+        return verify_envelope(envelope, public_key.key_for(claimed))
+    return verify_envelope(parse_envelope(body), load_public_key(public_key))
+
+
+def accept_manifest(
+    data: Mapping[str, Any],
+    *,
+    partner_app: str | None = None,
+    min_serial: int | None = None,
+    app_id: str | None = None,
+) -> Manifest:
+    """The verified manifest ``data``, parsed and checked as ``load_manifest`` says."""
     manifest = parse_manifest(data)
     if partner_app is not None and manifest.partner_app != partner_app:
         raise ManifestInvalid(
             f"manifest is for partner app {manifest.partner_app!r}, not {partner_app!r}"
         )
+    check_scope(manifest, app_id)
     if min_serial is not None and manifest.serial < min_serial:
         raise StaleManifest(
             f"manifest serial {manifest.serial} is older than the accepted {min_serial}"
@@ -106,13 +129,36 @@ def load_manifest(
     return manifest
 
 
+def check_scope(manifest: Manifest, app_id: str | None) -> None:
+    """A manifest scoped to one mini program is taken only by a caller expecting exactly
+    that one (``app_id``), who takes nothing else: not another program's, nor a partner
+    app's whole manifest, whose serial moves with every program's change where a
+    per-program one moves with its program's alone (so ``min_serial`` would refuse the one
+    after the other). Raises ``ManifestInvalid``."""
+    scope = manifest.mini_program
+    if scope == app_id:
+        return
+    if app_id is None:
+        detail = f"manifest covers mini program {scope!r} alone; load it with app_id={scope!r}"
+    elif scope is None:
+        detail = f"manifest is the whole partner app's, not mini program {app_id!r}'s"
+    else:
+        detail = f"manifest is for mini program {scope!r}, not {app_id!r}"
+    raise ManifestInvalid(detail)
+
+
 def parse_manifest(data: Mapping[str, Any]) -> Manifest:
     """The verified manifest's fields, checked. Raises ``ManifestInvalid``."""
     if data.get("format") != FORMAT or isinstance(data.get("format"), bool):
         raise ManifestInvalid(f"unsupported manifest format {data.get('format')!r}")
+    if data.get("kind", "manifest") != "manifest":  # a delta (delta.py), or newer
+        raise ManifestInvalid(f"a {data.get('kind')!r} document is not a full manifest")
     partner_app = _field(data, "partner_app", str, "manifest")
     serial = _integer(data, "serial", "manifest", 0, None)
     programs = _field(data, "mini_programs", dict, "manifest")
+    scope = _field(data, "mini_program", str, "manifest") if "mini_program" in data else None
+    if scope is not None and list(programs) != [scope]:
+        raise ManifestInvalid(f"a manifest of mini program {scope!r} must list it alone")
     return Manifest(
         partner_app=partner_app,
         serial=serial,
@@ -120,6 +166,7 @@ def parse_manifest(data: Mapping[str, Any]) -> Manifest:
             app_id: _entry(entry, f"mini_programs[{app_id!r}]")
             for app_id, entry in programs.items()
         },
+        mini_program=scope,
     )
 
 

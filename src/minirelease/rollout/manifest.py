@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from concurrent.futures import Future
-from dataclasses import dataclass
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar, overload
 
+from minirelease.http.content_codings import CodedBodies
 from minirelease.resolver.canonical import JCS, jcs_json
 from minirelease.resolver.decide import tester_digest
 from minirelease.rollout.resolve import Package, PairRollout
@@ -39,7 +40,15 @@ class ManifestSigner(Protocol):
 class SignedManifest:
     serial: int
     body: bytes  # the envelope, canonical JSON
-    etag: str  # strong, quoted: the same bytes give the same tag in every process
+    # Quoted. Strong for a partner app's manifest: the same bytes give the same tag in every
+    # process; weak for one program's, which names what it says (program_manifest.py).
+    etag: str
+    # The body compressed in each coding a client asks for, made once, on the first such
+    # request, and dropped with the manifest (http/content_codings.py).
+    coded: CodedBodies = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "coded", CodedBodies(self.body))
 
 
 def _package(package: Package, packages_path: str) -> dict[str, Any]:
@@ -54,7 +63,8 @@ def _package(package: Package, packages_path: str) -> dict[str, Any]:
     }
 
 
-def _entry(pair: PairRollout, packages_path: str) -> dict[str, Any]:
+def manifest_entry(pair: PairRollout, packages_path: str) -> dict[str, Any]:
+    """One mini program's entry, as the full manifest and its deltas hold it."""
     if pair.removed:
         return {"removed": True, "online": None, "candidate": None}
     online = _package(pair.online, packages_path) if pair.online is not None else None
@@ -84,7 +94,9 @@ def build_manifest(
         "format": FORMAT,
         "partner_app": partner_code,
         "serial": snapshot.serial,
-        "mini_programs": {app_id: _entry(pair, packages_path) for app_id, pair in pairs.items()},
+        "mini_programs": {
+            app_id: manifest_entry(pair, packages_path) for app_id, pair in pairs.items()
+        },
     }
 
 
@@ -99,8 +111,12 @@ def sign_manifest(manifest: dict[str, Any], signer: ManifestSigner) -> bytes:
     return head[:-1] + b',"manifest":' + signed + b"," + tail[1:]
 
 
-# Builds and signs one partner app's manifest of a snapshot; None: no such partner app.
-ManifestBuilder = Callable[[RolloutSnapshot, str, str, ManifestSigner], SignedManifest | None]
+K = TypeVar("K", bound=Hashable)
+# Builds and signs the manifest of a key (a partner app's code) of a snapshot; None: no such.
+ManifestBuilder = Callable[[RolloutSnapshot, K, str, ManifestSigner], SignedManifest | None]
+# What a key's manifest is made of in a snapshot: while it stays equal, the held manifest
+# still says the same and is served for newer serials too (program_manifest.py).
+ManifestBasis = Callable[[RolloutSnapshot, K], object]
 
 
 def sign_partner_manifest(
@@ -119,63 +135,97 @@ class _Held:
     history: object
     key_id: str
     signed: SignedManifest
+    basis: object = None
 
 
-class ManifestCache:
-    """The newest signed manifest of each partner app. Each (partner app, serial, key) is
-    built and signed once: concurrent requests for one being built wait for that build
-    instead of making their own, and requests between two changes get the held bytes.
-    A held manifest is never replaced by one of an older serial: a request that read the
-    snapshot just before a change and builds slowly gets its own manifest, but the next
-    requests keep the newer one. A request whose snapshot is older than the one held is
-    answered the held one, which is newer."""
+class ManifestCache(Generic[K]):
+    """The newest signed manifest of each key: a partner app's code by default. Each
+    (key, serial, signing key) is built and signed once: concurrent requests for one being
+    built wait for that build instead of making their own, and requests between two changes
+    get the held bytes. A held manifest is never replaced by one of an older serial: a
+    request that read the snapshot just before a change and builds slowly gets its own
+    manifest, but the next requests keep the newer one. A request whose snapshot is older
+    than the one held is answered the held one, which is newer.
 
-    def __init__(self, build: ManifestBuilder = sign_partner_manifest) -> None:
+    With ``basis``, a held manifest is also served for a newer snapshot in which the key's
+    basis is unchanged (equal), so it is rebuilt only when what it says changes. With
+    ``limit``, at most that many keys are held, the least recently requested dropped."""
+
+    @overload
+    def __init__(self: ManifestCache[str]) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        build: ManifestBuilder[K],
+        *,
+        basis: ManifestBasis[K] | None = None,
+        limit: int | None = None,
+    ) -> None: ...
+
+    def __init__(
+        self,
+        build: ManifestBuilder[Any] = sign_partner_manifest,
+        *,
+        basis: ManifestBasis[K] | None = None,
+        limit: int | None = None,
+    ) -> None:
         self._build = build
+        self._basis = basis
+        self._limit = limit
         self._lock = threading.Lock()
-        self._held: dict[str, _Held] = {}
-        self._building: dict[tuple[str, object, int, str], Future[SignedManifest | None]] = {}
+        self._held: dict[K, _Held] = {}
+        self._building: dict[tuple[K, object, int, str], Future[SignedManifest | None]] = {}
 
     def get(
         self,
         snapshot: RolloutSnapshot,
-        partner_code: str,
+        key: K,
         packages_path: str,
         signer: ManifestSigner,
     ) -> SignedManifest | None:
-        key = (partner_code, snapshot.history, snapshot.serial, signer.key_id)
+        basis = None if self._basis is None else self._basis(snapshot, key)
+        building_key = (key, snapshot.history, snapshot.serial, signer.key_id)
         with self._lock:
-            held = self._held.get(partner_code)
-            if held is not None and _serves(held, snapshot, signer.key_id):
+            held = self._held.get(key)
+            if held is not None and self._serves(held, snapshot, signer.key_id, basis):
+                if self._limit is not None:
+                    self._held[key] = self._held.pop(key)  # the most recently requested
                 return held.signed
-            building = self._building.get(key)
+            building = self._building.get(building_key)
             if building is None:
                 future: Future[SignedManifest | None] = Future()
-                self._building[key] = future
+                self._building[building_key] = future
         if building is not None:
             return building.result()
         try:
-            signed = self._build(snapshot, partner_code, packages_path, signer)
+            signed = self._build(snapshot, key, packages_path, signer)
         except BaseException as exc:
             with self._lock:
-                del self._building[key]
+                del self._building[building_key]
             future.set_exception(exc)  # the waiters fail as this request does
             raise
         with self._lock:
-            del self._building[key]
-            fresh = None if signed is None else _Held(snapshot.history, signer.key_id, signed)
-            if fresh is not None and _newer(fresh, self._held.get(partner_code)):
-                self._held[partner_code] = fresh
+            del self._building[building_key]
+            if signed is not None:
+                self._hold(key, _Held(snapshot.history, signer.key_id, signed, basis))
         future.set_result(signed)
         return signed
 
+    def _serves(self, held: _Held, snapshot: RolloutSnapshot, key_id: str, basis: object) -> bool:
+        if held.history is not snapshot.history or held.key_id != key_id:
+            return False
+        if held.signed.serial >= snapshot.serial:
+            return True
+        return self._basis is not None and held.basis == basis
 
-def _serves(held: _Held, snapshot: RolloutSnapshot, key_id: str) -> bool:
-    return (
-        held.history is snapshot.history
-        and held.key_id == key_id
-        and held.signed.serial >= snapshot.serial
-    )
+    def _hold(self, key: K, fresh: _Held) -> None:
+        if not _newer(fresh, self._held.get(key)):
+            return
+        self._held.pop(key, None)
+        self._held[key] = fresh
+        if self._limit is not None and len(self._held) > self._limit:
+            del self._held[next(iter(self._held))]
 
 
 def _newer(fresh: _Held, held: _Held | None) -> bool:

@@ -10,6 +10,7 @@ from minirelease.api.routers import (
     miniprograms,
     partner_keys,
     partners,
+    program_manifest,
     qrcodes,
     releases,
     telemetry,
@@ -23,6 +24,7 @@ from minirelease.api.routers import (
 ROUTERS = [
     launch.router,
     manifest.router,
+    program_manifest.router,
     telemetry.router,
     accounts.router,
     workspaces.router,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 
 from minirelease.api.blob_responses import Blobs, stream_blob
+from minirelease.api.coded_responses import etag_matches
 from minirelease.api.deps import AppSettings, CurrentUser, DbSession, Uow
 from minirelease.api.paging import PageRead, Paging, page_read
 from minirelease.api.version_upload import accept_version_upload
@@ -135,7 +136,7 @@ def download_package(
 ) -> Response:
     row = service.get_version(session, principal, mini_program_id=mini_program_id, version=version)
     etag = f'"{row.package_sha256}"'
-    if _matches(request.headers.get("if-none-match", ""), etag):
+    if etag_matches(request.headers.get("if-none-match", ""), etag):
         return Response(status_code=304, headers={"ETag": etag})
     headers = {
         "ETag": etag,
@@ -145,8 +146,3 @@ def download_package(
         return stream_blob(store, row.package_sha256, headers)
     except FileNotFoundError:
         raise NotFound(f"the package of version {version} is missing from storage") from None
-
-
-def _matches(if_none_match: str, etag: str) -> bool:
-    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-    return "*" in tags or etag in tags
