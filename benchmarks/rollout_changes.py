@@ -32,7 +32,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import sessionmaker
 
 from benchmarks import launch, manifest_rebuild
@@ -50,15 +50,22 @@ DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 class Changer:
     """Raises grayscale percentages at ``rate`` commits a second, on a schedule shared by
     a few threads (each commit waits on the database, as concurrent requests would); a
-    late commit is not made up by a burst beyond the schedule."""
+    late commit is not made up by a burst beyond the schedule. Two changers with the same
+    ``seed`` draw the same raises: the second would mostly set values the first set, which
+    change nothing (no serial moves)."""
 
     def __init__(
-        self, sessions: sessionmaker[Any], release_ids: list[str], rate: float, threads: int = 8
+        self,
+        sessions: sessionmaker[Any],
+        release_ids: list[str],
+        rate: float,
+        threads: int = 8,
+        seed: int = 13,
     ) -> None:
         self._sessions, self._rate = sessions, rate
         self._stopping = threading.Event()
         self._lock = threading.Lock()
-        self._randomness = random.Random(13)
+        self._randomness = random.Random(seed)
         # Each thread raises its own share of the releases: two commits never race on one
         # row (a release's row version would refuse the second).
         self._threads = [
@@ -97,6 +104,20 @@ class Changer:
         for thread in self._threads:
             thread.join(30)
         self.seconds = time.perf_counter() - self._started
+
+
+def seeded(url: str, programs: int) -> tuple[Engine, sessionmaker[Any], list[str]]:
+    """The database at ``url`` migrated and seeded with ``programs`` mini programs
+    (manifest_rebuild.populate): its engine, a session factory, and the ids of the
+    releases in grayscale (what a ``Changer`` raises)."""
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    with sessions() as session:
+        manifest_rebuild.populate(session, programs)
+        session.commit()
+        grayscale = list(session.scalars(select(Release.id).where(Release.status == "grayscale")))
+    return engine, sessions, grayscale
 
 
 def update_cost(sessions: sessionmaker[Any], release_ids: list[str]) -> tuple[float, float]:
@@ -154,15 +175,7 @@ def run(postgres: str, programs: int, rate: float, duration: int, connections: i
         raise SystemExit("wrk is not installed (apt-get install wrk)")
     with manifest_rebuild.database(postgres) as url, tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
-        migrate.upgrade(url)
-        engine = make_engine(url)
-        sessions = make_session_factory(engine)
-        with sessions() as session:
-            manifest_rebuild.populate(session, programs)
-            session.commit()
-            grayscale = list(
-                session.scalars(select(Release.id).where(Release.status == "grayscale"))
-            )
+        engine, sessions, grayscale = seeded(url, programs)
         script = data_dir / "launch.lua"
         script.write_text(launch._WRK_SCRIPT % launch._LAUNCH_PATH)
         port = launch.free_port()
@@ -177,7 +190,7 @@ def run(postgres: str, programs: int, rate: float, duration: int, connections: i
             busy = _measured(server.pid, measure)
             changer.stop()
             # The server's own cost of following the changes, with no launches.
-            alone = Changer(sessions, grayscale, rate)
+            alone = Changer(sessions, grayscale, rate, seed=14)
             idle_cpu = _measured(server.pid, lambda: _for(duration, alone))[2]
             update_ms, rebuild_ms = update_cost(sessions, grayscale)
             with sessions() as session:
