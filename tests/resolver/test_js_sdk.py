@@ -20,7 +20,7 @@ from minirelease.resolver.canonical import jcs_json
 from tests.factories import Factory
 from tests.releases.flow import API, Scenario, released, scenario
 from tests.resolver import signed
-from tests.resolver.node_sdk import MISSING, NodeSdk, install
+from tests.resolver.node_sdk import MISSING, NodeSdk
 from tests.resolver.test_parity_api import _local, _server
 
 pytestmark = pytest.mark.skipif(
@@ -31,11 +31,6 @@ VECTORS = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "bucketin
 BASE_URL = "http://testserver"
 TESTERS = ["qa", "张三", "tester-🙂"]
 USER_COUNT = 10_000
-
-
-@pytest.fixture(scope="session")
-def sdk(tmp_path_factory: pytest.TempPathFactory) -> NodeSdk:
-    return install(tmp_path_factory.mktemp("sdk-js") / "sdk")
 
 
 def test_it_buckets_every_shared_vector(sdk: NodeSdk) -> None:

@@ -13,13 +13,24 @@ export class ResolverError extends Error {
 export class KeyInvalid extends ResolverError {}
 KeyInvalid.prototype.code = "key_invalid";
 
-/** Not well-formed: not JSON, a mistyped field, an unknown format, another partner app. */
+/**
+ * Not well-formed: not JSON, a mistyped field, an unknown format or kind, another partner
+ * app or mini program.
+ */
 export class ManifestInvalid extends ResolverError {}
 ManifestInvalid.prototype.code = "manifest_invalid";
 
 /** Older (a lower serial) than one already accepted: a replay or a stale cache. */
 export class StaleManifest extends ManifestInvalid {}
 StaleManifest.prototype.code = "manifest_stale";
+
+/**
+ * A manifest delta that cannot be applied to the manifest in use: it starts from another
+ * serial (a gap), is for another partner app, or does not give the number of mini programs
+ * it says. Fetch the full manifest (without `since`).
+ */
+export class DeltaInvalid extends ManifestInvalid {}
+DeltaInvalid.prototype.code = "delta_invalid";
 
 /** Not signed by a published key, or changed after signing. */
 export class SignatureInvalid extends ResolverError {}

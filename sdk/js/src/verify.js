@@ -3,6 +3,8 @@
 //   {"manifest": M, "signature": base64(Ed25519(JCS(M))), "canonicalization": "jcs",
 //    "key_id": "...", "algorithm": "Ed25519"}
 //
+// A delta (`?since=`, delta.js) and a mini program's manifest come in the same envelope.
+//
 // The signature covers the manifest's value: it is checked against the RFC 8785 (JCS)
 // encoding of the parsed `manifest`, so an envelope that a proxy re-formatted still
 // verifies while any change to a value does not.
