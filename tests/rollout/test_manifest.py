@@ -29,6 +29,7 @@ from tests.api.hostile import PATH_VALUES, QUERY_VALUES
 from tests.factories import Factory
 from tests.releases.flow import problem
 from tests.rollout.rows import Rows
+from tests.rollout.signers import CountingSigner
 
 API = "/api/v1"
 TESTERS = ("pilot-tester-qa", "张三")
@@ -254,16 +255,6 @@ def test_hostile_partner_codes_and_user_ids_never_fail_the_server(
         if response.status_code >= 400:
             assert response.headers["content-type"] == "application/problem+json"
             assert response.json()["code"] in {"not_found", "not_released", "validation_error"}
-
-
-class CountingSigner:
-    def __init__(self, key_id: str = "k1") -> None:
-        self.key_id = key_id
-        self.signed = 0
-
-    def sign(self, data: bytes) -> str:
-        self.signed += 1
-        return hashlib.sha256(data).hexdigest()
 
 
 def _snapshot(serial: int) -> RolloutSnapshot:

@@ -5,7 +5,6 @@ serials agree on; at most ``limit`` held, the least recently requested dropped."
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import replace
 from types import MappingProxyType
@@ -13,20 +12,11 @@ from types import MappingProxyType
 from minirelease.rollout.program_manifest import program_manifests
 from minirelease.rollout.resolve import Package, PairRollout
 from minirelease.rollout.state import RolloutSnapshot
+from tests.rollout.signers import CountingSigner
 
 PATH = "/p/"
 A, B, C = "2021000000000001", "2021000000000002", "2021000000000003"
 HISTORY = object()
-
-
-class CountingSigner:
-    def __init__(self, key_id: str = "k1") -> None:
-        self.key_id = key_id
-        self.signed = 0
-
-    def sign(self, data: bytes) -> str:
-        self.signed += 1
-        return hashlib.sha256(data).hexdigest()
 
 
 def _pair(basis_points: int) -> PairRollout:
