@@ -18,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from minirelease.http.wire import uvicorn_options
+from minirelease.http.wire import bounded_protocol, uvicorn_options
 from tests.factories import Factory
 from tests.releases.flow import API, Scenario, released, scenario
 from tests.releases.live import HOST, serving_in_thread, wait_until
@@ -164,6 +164,31 @@ def test_a_client_that_reads_late_gets_every_answer_in_order(online: Scenario) -
         sender.start()
         # Not reading until the server's buffers are full and the app answers one.
         wait_until(lambda: app.paths, timeout=60)
+        ids = [connection.response()[1]["x-request-id"] for _ in range(count)]
+        sender.join(10)
+        assert ids == [f"r{n}" for n in range(count)]
+
+
+def test_a_head_the_server_has_not_read_yet_is_not_timed_out(online: Scenario) -> None:
+    """As above, with a head timeout of half a second and the client starting to read two
+    seconds after the app answered one: the server stopped reading meanwhile (pipelined
+    answers wait for the client), so a head cut at the end of its last read waited in the
+    socket, not on the client. It is read and answered once reading resumes, not refused
+    with a 408 and the connection reset."""
+    s = online
+    lane: Any = s.client.app.state.launch_lane  # type: ignore[attr-defined]
+    settings: Any = s.client.app.state.settings  # type: ignore[attr-defined]
+    protocol = bounded_protocol(settings.max_header_bytes, 0.5, lane)
+    count = 20_000
+    requests = [get(_launch(s, f"user-{n}"), f"X-Request-ID: r{n}") for n in range(count)]
+    with (
+        lane_server(s.client, http=protocol) as (port, app),
+        _Connection(port, 4096) as connection,
+    ):
+        sender = threading.Thread(target=connection.send, args=requests)
+        sender.start()
+        wait_until(lambda: app.paths, timeout=60)
+        time.sleep(2)
         ids = [connection.response()[1]["x-request-id"] for _ in range(count)]
         sender.join(10)
         assert ids == [f"r{n}" for n in range(count)]

@@ -154,6 +154,12 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._head_timer = None
         if self.transport.is_closing():
             return
+        if self.flow.read_paused:
+            # This server stopped reading (pipelined requests wait for their answers, which
+            # wait for the client to read): the rest of the head may be in the socket
+            # unread. Not the client's delay: its time starts again.
+            self._start_head_timer()
+            return
         if not self._head_started:
             self.transport.close()  # nothing asked: nothing to answer
             return
