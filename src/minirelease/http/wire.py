@@ -220,9 +220,13 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         try:
             while self._completed:
                 self._completed -= 1
-                super().on_response_complete()
+                super().on_response_complete()  # resumes reading if it was paused
         finally:
             self._completing = False
+        if self._reading_head and self._head_timer is not None:
+            # A head cut at the end of the last read waited while this server did not
+            # read: its time starts now that reading resumes.
+            self._start_head_timer()
 
     def _between_requests(self) -> bool:
         """Whether the next byte starts a request that could be answered at once: none
