@@ -9,11 +9,14 @@
     app answering a constant body of the same size on the same uvicorn and options, no
     middleware, no access log (benchmarks/launch_floor.py); targets: launches >= 85 % of
     the floor's rate, p99 <= 5 ms (serve answers launches in its HTTP protocol, the floor
-    runs on the same protocol class without that lane, see the README);
+    runs on the same protocol class without that lane, see the README); on a machine with
+    two or more CPUs the servers run on one and wrk on another (``--no-pin`` leaves them
+    to the scheduler), so that a latency measures the server rather than the two taking
+    turns on one core;
 (c) the rollout snapshot rebuild and the manifest build + sign for 10,000 mini programs;
     target < 200 ms (benchmarks/manifest_rebuild.py).
 
-    .venv/bin/python -m benchmarks.launch [--quick] [--duration S] [--connections N]
+    .venv/bin/python -m benchmarks.launch [--quick] [--duration S] [--connections N] [--no-pin]
 
 (b) needs wrk (`apt-get install wrk`); without it, (b) says so and the rest still runs."""
 
@@ -110,10 +113,31 @@ def started(command: list[str], env: dict[str, str], ready_url: str) -> subproce
     raise SystemExit(f"{' '.join(command)} did not start within 60 s")
 
 
-def wrk(url: str, script: Path | None, duration: int, connections: int) -> tuple[float, str]:
+def cpu_split() -> tuple[int, int] | None:
+    """(the servers' CPU, wrk's CPU) when this process may run on two or more: each side
+    pinned to a core of its own, so that the scheduler never runs the load generator and
+    the server on one core in turn while the other idles, a wait both the floor and the
+    launch server would otherwise pay in their tails. None on a single CPU."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2 or shutil.which("taskset") is None:
+        return None
+    return cpus[0], cpus[1]
+
+
+def pin(process: subprocess.Popen[bytes], cpu: int) -> None:
+    """Pin a started server (one process, its threads included) to one CPU."""
+    for thread in Path(f"/proc/{process.pid}/task").iterdir():
+        os.sched_setaffinity(int(thread.name), {cpu})
+
+
+def wrk(
+    url: str, script: Path | None, duration: int, connections: int, cpu: int | None = None
+) -> tuple[float, str]:
     """(requests per second, p99 latency) of one wrk run with one thread (the other core
-    is the server's)."""
+    is the server's), on ``cpu`` when given."""
     command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency"]
+    if cpu is not None:
+        command = ["taskset", "--cpu-list", str(cpu), *command]
     if script is not None:
         command += ["-s", str(script)]
     output = subprocess.run([*command, url], check=True, capture_output=True, text=True).stdout
@@ -127,11 +151,14 @@ def wrk(url: str, script: Path | None, duration: int, connections: int) -> tuple
     return float(rate.group(1)), p99.group(1)
 
 
-def http_benchmark(programs: int, duration: int, connections: int) -> None:
+def http_benchmark(programs: int, duration: int, connections: int, pinned: bool) -> None:
+    split = cpu_split() if pinned else None
     print(
         f"\n(b) HTTP under wrk: {programs:,} mini programs, {connections} connections, "
         f"{duration} s per run, each endpoint run twice in turn (best run shown)"
     )
+    if split is not None:
+        print(f"    servers pinned to CPU {split[0]}, wrk to CPU {split[1]}")
     if shutil.which("wrk") is None:
         print("    skipped: wrk is not installed (apt-get install wrk)")
         return
@@ -148,13 +175,18 @@ def http_benchmark(programs: int, duration: int, connections: int) -> None:
             body_bytes = len(first.read())
         floor = serve_floor(floor_port, body_bytes)
         floor_url = f"http://127.0.0.1:{floor_port}/floor"
+        wrk_cpu = None
+        if split is not None:
+            pin(server, split[0])
+            pin(floor, split[0])
+            wrk_cpu = split[1]
         try:
             runs: dict[str, list[tuple[float, str]]] = {"floor": [], "launch": []}
-            wrk(floor_url, floor_script, 2, connections)  # warm up both
-            wrk(base, script, 2, connections)
+            wrk(floor_url, floor_script, 2, connections, wrk_cpu)  # warm up both
+            wrk(base, script, 2, connections, wrk_cpu)
             for _ in range(2):
-                runs["floor"].append(wrk(floor_url, floor_script, duration, connections))
-                runs["launch"].append(wrk(base, script, duration, connections))
+                runs["floor"].append(wrk(floor_url, floor_script, duration, connections, wrk_cpu))
+                runs["launch"].append(wrk(base, script, duration, connections, wrk_cpu))
         finally:
             for process in (server, floor):
                 process.send_signal(signal.SIGTERM)
@@ -184,12 +216,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller runs, for a smoke check")
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--no-pin",
+        action="store_true",
+        help="let the scheduler place the servers and wrk (default: a core each)",
+    )
     args = parser.parse_args()
     users = "100000" if args.quick else "1000000"
     others = "20000" if args.quick else "100000"
     print("(a) in-process decisions, 5 % rollout (best of 3)")
     resolver_speed.main(["--users", users, "--others", others, "--repeat", "3"])
-    http_benchmark(PROGRAMS, 3 if args.quick else args.duration, args.connections)
+    http_benchmark(PROGRAMS, 3 if args.quick else args.duration, args.connections, not args.no_pin)
     print(f"\n(c) snapshot rebuild and manifest build + sign, {PROGRAMS:,} mini programs")
     manifest_rebuild.main(["--programs", str(PROGRAMS), "--repeat", "3" if args.quick else "7"])
 

@@ -170,7 +170,9 @@ def _served_serial(base: str) -> int:
         return int(json.loads(response.read())["manifest"]["serial"])
 
 
-def run(postgres: str, programs: int, rate: float, duration: int, connections: int) -> None:
+def run(
+    postgres: str, programs: int, rate: float, duration: int, connections: int, pinned: bool
+) -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
     with manifest_rebuild.database(postgres) as url, tempfile.TemporaryDirectory() as tmp:
@@ -181,9 +183,17 @@ def run(postgres: str, programs: int, rate: float, duration: int, connections: i
         port = launch.free_port()
         server = launch.serve(url, data_dir, port)
         base = f"http://127.0.0.1:{port}"
+        split = launch.cpu_split() if pinned else None
+        wrk_cpu = None
+        if split is not None:
+            # The server on a core of its own; wrk and the changer's threads (started from
+            # this thread, so they inherit its CPU) share the other one.
+            launch.pin(server, split[0])
+            os.sched_setaffinity(0, {split[1]})
+            wrk_cpu = split[1]
         try:
-            launch.wrk(base, script, 2, connections)  # warm up
-            measure = partial(launch.wrk, base, script, duration, connections)
+            launch.wrk(base, script, 2, connections, wrk_cpu)  # warm up
+            measure = partial(launch.wrk, base, script, duration, connections, wrk_cpu)
             quiet = _measured(server.pid, measure)
             changer = Changer(sessions, grayscale, rate)
             changer.start()
@@ -240,9 +250,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=100.0, help="changes per second")
     parser.add_argument("--duration", type=int, default=15, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--no-pin",
+        action="store_true",
+        help="let the scheduler place the server, wrk and the changer (default: the "
+        "server on a core of its own)",
+    )
     args = parser.parse_args(argv)
     duration = 5 if args.quick else args.duration
-    run(args.postgres, args.programs, args.rate, duration, args.connections)
+    run(args.postgres, args.programs, args.rate, duration, args.connections, not args.no_pin)
     return 0
 
 
