@@ -1,6 +1,7 @@
 """Issue 12, item 8: a launch that will be served is answered in front of the middleware
 stack, with the headers the stack would have given it; refusals and everything else go
-through the whole stack, which renders them as problem+json."""
+through the whole stack, which renders them as problem+json. Issue 15: so is a manifest
+poll whose answer is held (tests/http/test_manifest_lane.py has the rest)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from starlette.types import Receive, Scope, Send
 from minirelease.api.launch_fast_path import LaunchFastPath
 from tests.factories import Factory
 from tests.releases.flow import API, Scenario, problem, released, scenario
+from tests.rollout.test_manifest_compression import Partner
 
 
 class _Counting:
@@ -29,15 +31,21 @@ class _Counting:
 
 
 @pytest.fixture
-def online(client: TestClient, factory: Factory) -> Iterator[tuple[Scenario, _Counting]]:
-    s = scenario(client, factory)
-    released(s, "1.0.0")
+def stack(client: TestClient) -> Iterator[_Counting]:
     fast_path = client.app.middleware_stack  # type: ignore[attr-defined]
     assert isinstance(fast_path, LaunchFastPath)
     counting = _Counting(fast_path.stack)
     fast_path.stack = counting
-    yield s, counting
+    yield counting
     fast_path.stack = counting.stack
+
+
+@pytest.fixture
+def online(client: TestClient, factory: Factory, stack: _Counting) -> tuple[Scenario, _Counting]:
+    s = scenario(client, factory)
+    released(s, "1.0.0")
+    stack.paths.clear()  # the release flow's requests
+    return s, stack
 
 
 def test_a_served_launch_never_reaches_the_stack_and_has_its_headers(
@@ -87,3 +95,19 @@ def test_refusals_and_other_paths_go_through_the_whole_stack(
         f"{API}/launch/{s.partner}/{s.app_id}/more",
         f"{API}/launch/{s.partner}/{s.app_id}",
     ]
+
+
+def test_a_held_manifest_poll_never_reaches_the_stack(
+    client: TestClient, factory: Factory, stack: _Counting
+) -> None:
+    partner = Partner(factory)
+    first = client.get(partner.url, headers={"X-Request-ID": "poll-7"})
+    assert stack.paths == [partner.url]  # built by the route
+    again = client.get(partner.url, headers={"X-Request-ID": "poll-7"})
+    assert again.content == first.content and again.headers == first.headers
+    assert again.headers["x-content-type-options"] == "nosniff"
+    tag = {"If-None-Match": first.headers["etag"]}
+    assert client.get(partner.url, headers=tag).status_code == 304
+    https = client.get(f"https://testserver{partner.url}", headers=tag)
+    assert https.headers["strict-transport-security"] == "max-age=31536000"
+    assert stack.paths == [partner.url]

@@ -55,14 +55,15 @@ def asgi_call(
     lines: tuple[tuple[str, str], ...] = (),
     **headers: str,
 ) -> Sent:
-    """One request straight to ``app``, without a client's defaults; ``lines``: more
-    header lines, names repeated as they may be."""
+    """One request straight to ``app``, without a client's defaults; ``path`` may end in a
+    query; ``lines``: more header lines, names repeated as they may be."""
+    path, _, query = path.partition("?")
     scope = {
         "type": "http",
         "method": method,
         "path": path,
         "raw_path": path.encode(),
-        "query_string": b"",
+        "query_string": query.encode(),
         "root_path": "",
         "scheme": "http",
         "http_version": "1.1",

@@ -7,92 +7,18 @@ would; everything else, refusals included, reaches the app."""
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-from minirelease.http.wire import bounded_protocol, uvicorn_options
+from minirelease.http.wire import bounded_protocol
 from tests.factories import Factory
+from tests.http.lane import Connection, get, lane_server
 from tests.releases.flow import API, Scenario, released, scenario
-from tests.releases.live import HOST, serving_in_thread, wait_until
-
-
-class _Counting:
-    """The app behind the protocol, counting the requests that reach it."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.paths: list[str] = []
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            self.paths.append(f"{scope['method']} {scope['path']}")
-        await self.app(scope, receive, send)
-
-
-class _Connection:
-    """A raw HTTP/1.1 connection that reads responses one at a time from a buffer (so
-    pipelined answers arriving in one read are all kept)."""
-
-    def __init__(self, port: int, receive_buffer: int | None = None) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        if receive_buffer is not None:  # before connecting: no window scaling beyond it
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
-        self.sock.settimeout(10)
-        self.sock.connect((HOST, port))
-        self.buffer = b""
-
-    def __enter__(self) -> _Connection:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.sock.close()
-
-    def send(self, *requests: bytes) -> None:
-        self.sock.sendall(b"".join(requests))
-
-    def _fill(self) -> None:
-        chunk = self.sock.recv(65536)
-        assert chunk, f"closed with {self.buffer!r} unread"
-        self.buffer += chunk
-
-    def response(self) -> tuple[int, dict[str, str], bytes]:
-        while b"\r\n\r\n" not in self.buffer:
-            self._fill()
-        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
-        lines = head.decode("latin-1").split("\r\n")
-        headers = {k.lower(): v for k, v in (line.split(": ", 1) for line in lines[1:])}
-        size = int(headers.get("content-length", "0"))
-        while len(self.buffer) < size:
-            self._fill()
-        body, self.buffer = self.buffer[:size], self.buffer[size:]
-        return int(lines[0].split()[1]), headers, body
-
-    def closed(self) -> bool:
-        return self.buffer == b"" and self.sock.recv(1) == b""
-
-
-def get(path: str, *headers: str, version: str = "1.1", method: str = "GET") -> bytes:
-    lines = [f"{method} {path} HTTP/{version}", "Host: lane.test", *headers, "", ""]
-    return "\r\n".join(lines).encode()
-
-
-@contextmanager
-def lane_server(client: TestClient, **options: Any) -> Iterator[tuple[int, _Counting]]:
-    """The test client's app (its lifespan already running) served by uvicorn with the
-    options, protocol and lane of ``minirelease serve``."""
-    app: Any = client.app
-    counting = _Counting(app)
-    serve_options = uvicorn_options(app.state.settings, app.state.launch_lane) | options
-    with serving_in_thread(counting, lifespan="off", **serve_options) as url:
-        yield int(url.rsplit(":", 1)[1]), counting
+from tests.releases.live import wait_until
 
 
 @pytest.fixture
@@ -109,7 +35,7 @@ def _launch(s: Scenario, user: str = "alice") -> str:
 def test_a_served_launch_is_answered_by_the_protocol_as_the_app_would(online: Scenario) -> None:
     s = online
     expected = s.client.get(_launch(s), headers={"X-Request-ID": "trace-1"})
-    with lane_server(s.client) as (port, app), _Connection(port) as connection:
+    with lane_server(s.client) as (port, app), Connection(port) as connection:
         connection.send(get(_launch(s), "X-Request-ID: trace-1"))
         status, headers, body = connection.response()
         assert status == 200
@@ -134,7 +60,7 @@ def test_pipelined_requests_keep_their_order_and_only_launches_skip_the_app(
 ) -> None:
     s = online
     refused = f"{API}/launch/{s.partner}/9999999999999999"
-    with lane_server(s.client) as (port, app), _Connection(port) as connection:
+    with lane_server(s.client) as (port, app), Connection(port) as connection:
         connection.send(
             get(_launch(s, "a")),
             get("/healthz"),
@@ -159,7 +85,7 @@ def test_a_client_that_reads_late_gets_every_answer_in_order(online: Scenario) -
     s = online
     count = 20_000
     requests = [get(_launch(s, f"user-{n}"), f"X-Request-ID: r{n}") for n in range(count)]
-    with lane_server(s.client) as (port, app), _Connection(port, 4096) as connection:
+    with lane_server(s.client) as (port, app), Connection(port, 4096) as connection:
         sender = threading.Thread(target=connection.send, args=requests)
         sender.start()
         # Not reading until the server's buffers are full and the app answers one.
@@ -183,7 +109,7 @@ def test_a_head_the_server_has_not_read_yet_is_not_timed_out(online: Scenario) -
     requests = [get(_launch(s, f"user-{n}"), f"X-Request-ID: r{n}") for n in range(count)]
     with (
         lane_server(s.client, http=protocol) as (port, app),
-        _Connection(port, 4096) as connection,
+        Connection(port, 4096) as connection,
     ):
         sender = threading.Thread(target=connection.send, args=requests)
         sender.start()
@@ -196,7 +122,7 @@ def test_a_head_the_server_has_not_read_yet_is_not_timed_out(online: Scenario) -
 
 def test_http_1_0_gets_its_answer_and_the_connection_closes(online: Scenario) -> None:
     s = online
-    with lane_server(s.client) as (port, app), _Connection(port) as connection:
+    with lane_server(s.client) as (port, app), Connection(port) as connection:
         connection.send(get(_launch(s), version="1.0"))
         status, headers, _ = connection.response()
         assert (status, headers["connection"]) == (200, "close")
@@ -213,7 +139,7 @@ def test_a_trusted_proxy_says_the_scheme_as_uvicorns_middleware_would(
     s = online
     with (
         lane_server(s.client, forwarded_allow_ips=trusted) as (port, app),
-        _Connection(port) as connection,
+        Connection(port) as connection,
     ):
         connection.send(get(_launch(s), "X-Forwarded-Proto: https"))
         _, headers, body = connection.response()
@@ -227,7 +153,7 @@ def test_a_head_in_pieces_or_not_plain_gets_the_same_answer(online: Scenario) ->
     header the lane leaves to httptools, is parsed by httptools and still answered by
     the lane, with the same body; the connection closes when the client asks."""
     s = online
-    with lane_server(s.client) as (port, app), _Connection(port) as connection:
+    with lane_server(s.client) as (port, app), Connection(port) as connection:
         connection.send(get(_launch(s), "X-Request-ID: whole"))
         whole = connection.response()
         request = get(_launch(s), "X-Request-ID: pieces")
@@ -250,7 +176,7 @@ def test_an_idle_connection_after_launches_closes_at_the_keep_alive_timeout(
     """After answering, the lane leaves the connection as uvicorn does after an answer:
     idle, closed when the keep-alive timeout passes, not refused with a 408."""
     s = online
-    with lane_server(s.client, timeout_keep_alive=1) as (port, _), _Connection(port) as c:
+    with lane_server(s.client, timeout_keep_alive=1) as (port, _), Connection(port) as c:
         c.send(get(_launch(s, "a")), get(_launch(s, "b")))
         assert [c.response()[0] for _ in range(2)] == [200, 200]
         started = time.monotonic()

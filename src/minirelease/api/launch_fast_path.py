@@ -1,5 +1,5 @@
-"""Launches answered in front of the middleware stack: the one request a partner app sends
-at every start of a mini program, at rates the rest of the API never sees.
+"""Launches, and manifest polls, answered in front of the middleware stack: the requests
+partner apps and their backends send at rates the rest of the API never sees.
 
 A ``GET <prefix>/launch/{partner_app}/{app_id}`` that will be served is answered from the
 rollout snapshot, with the headers the stack would have given it (security headers,
@@ -8,6 +8,11 @@ the access log, which logs launches only when they fail anyway. Everything else,
 every launch that is refused (not released, a bad ``user_id``), goes through the whole
 stack, which answers the problem+json, counts the refusal and logs it, so errors are
 rendered in one place.
+
+Manifest polls under ``<prefix>/partner-apps/`` are handed to the manifest lane
+(api/manifest_lane.py), which answers those whose answer is held (a 200 or a 304) and
+counts them in the manifest lane's metric; the headers the stack would add are added
+here, as for launches. A launch is checked first and pays nothing for the manifests.
 
 ``LaunchLane`` decides and answers; it is used twice. ``minirelease serve`` hands it to
 its HTTP protocol (http/wire.py), which writes the answer without starting an ASGI task
@@ -21,6 +26,7 @@ from time import perf_counter
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from minirelease.api.manifest_lane import ManifestLane
 from minirelease.api.routers.launch import answer
 from minirelease.http.security_headers import Header, carries_credentials, secured
 from minirelease.observability.launches import SERVED
@@ -34,20 +40,27 @@ class LaunchLane:
     def __init__(self, app: Starlette, prefix: str) -> None:
         self._app = app
         self._prefix = f"{prefix}/launch/"
+        self._manifests = ManifestLane(app, prefix)
+        self._manifest_prefix = self._manifests.prefix
 
     @property
-    def prefix(self) -> str:
-        """The path every launch starts with."""
-        return self._prefix
+    def prefixes(self) -> tuple[str, ...]:
+        """The paths the lane may answer start with one of these (each ending in '/')."""
+        return (self._prefix, self._manifest_prefix)
 
-    def serve(self, scope: Scope) -> tuple[bytes, list[Header]] | None:
-        """The body and headers of a launch's 200 answer, or None when the whole stack
+    def serve(self, scope: Scope) -> tuple[int, list[Header], bytes] | None:
+        """A launch's 200 or a manifest poll's 200 or 304, or None when the whole stack
         must answer the request."""
         if scope["type"] != "http" or scope["method"] != "GET":
             return None
         path: str = scope["path"]
         if not path.startswith(self._prefix):
-            return None
+            if not path.startswith(self._manifest_prefix):
+                return None
+            polled = self._manifests.serve(scope, path)
+            if polled is None:
+                return None
+            return polled._replace(headers=_stack_headers(scope, polled.headers))
         partner_app, _, app_id = path[len(self._prefix) :].partition("/")
         if not partner_app or not app_id or "/" in app_id:
             return None  # not a launch: the router's 404
@@ -59,13 +72,19 @@ class LaunchLane:
         except Exception:  # a refusal (or a fault): the whole stack answers and logs it
             return None
         state.launch_metrics.record(snapshot, partner_app, channel, SERVED, started)
-        headers = secured(
-            [_JSON, (b"content-length", str(len(body)).encode())],
-            private=carries_credentials(scope["headers"]),
-            https=scope["scheme"] == "https",
-        )
-        headers.append((REQUEST_ID_HEADER, request_id_of(scope["headers"]).encode()))
-        return body, headers
+        headers = [_JSON, (b"content-length", str(len(body)).encode())]
+        return 200, _stack_headers(scope, headers), body
+
+
+def _stack_headers(scope: Scope, headers: list[Header]) -> list[Header]:
+    """``headers`` with those the stack would add: security headers and the request id."""
+    stacked = secured(
+        headers,
+        private=carries_credentials(scope["headers"]),
+        https=scope["scheme"] == "https",
+    )
+    stacked.append((REQUEST_ID_HEADER, request_id_of(scope["headers"]).encode()))
+    return stacked
 
 
 class LaunchFastPath:
@@ -78,6 +97,6 @@ class LaunchFastPath:
         if served is None:
             await self.stack(scope, receive, send)
             return
-        body, headers = served
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        status, headers, body = served
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})

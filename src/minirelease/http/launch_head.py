@@ -1,7 +1,9 @@
-"""Reading the head of a plain launch request straight from the received bytes.
+"""Reading the head of a plain GET request (a launch, a manifest poll) straight from the
+received bytes.
 
 Nearly every launch a partner app sends is the same shape: ``GET <prefix>/launch/...``
-over HTTP/1.1 with a handful of ordinary headers and no body. For those the launch lane
+over HTTP/1.1 with a handful of ordinary headers and no body, and so is nearly every
+manifest poll of its backends (``GET <prefix>/partner-apps/...``). For those the lane
 (http/wire.py) reads the head here, in a few C-level byte operations, instead of through
 the general parser's callbacks, the ASGI scope it builds and the request objects around
 it, which cost more than the launch itself.
@@ -11,7 +13,7 @@ parser (httptools), which then parses the same bytes as it always did. It reads 
 only when the whole of it has arrived and all of it is plain:
 
 - the request line is exactly ``GET <path>[?<query>] HTTP/1.1``, the path starting with
-  the lane's prefix, without percent-escapes or a fragment, all visible ASCII;
+  one of the lane's prefixes, without percent-escapes or a fragment, all visible ASCII;
 - every header line is ``token ":" value`` in visible ASCII and tabs (no obs-fold, no
   obs-text, no bare CR or LF anywhere);
 - exactly one ``Host``; no ``Content-Length``, ``Transfer-Encoding``, ``Upgrade``,
@@ -46,10 +48,10 @@ class PlainGet(NamedTuple):
     size: int  # bytes of the head, the blank line included
 
 
-def read_plain_get(data: bytes, start: bytes, limit: int) -> PlainGet | None:
+def read_plain_get(data: bytes, start: bytes | tuple[bytes, ...], limit: int) -> PlainGet | None:
     """The plain GET head at the start of ``data`` whose request line starts with
-    ``start`` (``b"GET /prefix/"``) and which ends within ``limit`` bytes, or None: let
-    the general parser read it."""
+    ``start`` (``b"GET /prefix/"``, or any of several) and which ends within ``limit``
+    bytes, or None: let the general parser read it."""
     if not data.startswith(start):
         return None
     end = data.find(b"\r\n\r\n", 0, limit)

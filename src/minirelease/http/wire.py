@@ -14,14 +14,16 @@ forever. ``bounded_protocol`` adds both bounds, answering in problem+json like t
 Either way the connection is closed. (uvicorn's h11 protocol has ``h11_max_incomplete_
 event_size`` but answers a plain-text 400, and it is several times slower.)
 
-It also carries the launch lane (api/launch_fast_path.py): a launch that will be served
-is answered from its request head, in one write, without starting an ASGI task or going
+It also carries the launch lane (api/launch_fast_path.py): a launch that will be served,
+or a manifest poll whose answer is held (a 200 or a 304, api/manifest_lane.py), is
+answered from its request head, in one write, without starting an ASGI task or going
 through the app's middleware: a bare Starlette endpoint costs more than the launch
-itself. A plain launch head arriving between requests is read straight from the bytes
-(http/launch_head.py), without the general parser; any other head is parsed by httptools
-and offered to the lane once parsed. The lane declines everything else, which goes to
-the app as usual; so does a launch while the client is not reading its answers (writes
-paused) or when uvicorn's concurrency limit refuses it."""
+itself. A plain GET head under one of the lane's prefixes arriving between requests is
+read straight from the bytes (http/launch_head.py), without the general parser; any
+other head is parsed by httptools and offered to the lane once parsed. The lane declines
+everything else, which goes to the app as usual; so does a launch while the client is
+not reading its answers (writes paused) or when uvicorn's concurrency limit refuses
+it."""
 
 from __future__ import annotations
 
@@ -47,12 +49,12 @@ log = logging.getLogger(__name__)
 
 class LaunchLane(Protocol):
     @property
-    def prefix(self) -> str:
-        """The path every launch starts with, ending in '/'."""
+    def prefixes(self) -> tuple[str, ...]:
+        """The paths the lane may answer start with one of these, each ending in '/'."""
         ...
 
-    def serve(self, scope: dict[str, Any]) -> tuple[bytes, list[Header]] | None:
-        """A request's answer body and headers, or None: the app answers."""
+    def serve(self, scope: dict[str, Any]) -> tuple[int, list[Header], bytes] | None:
+        """A request's answer (status, headers, body), or None: the app answers."""
         ...
 
 
@@ -65,7 +67,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     max_head_bytes = 16 * 1024
     head_timeout = 10.0
     launch_lane: LaunchLane | None = None
-    _launch_start = b""  # b"GET <lane prefix>", set with the lane
+    _launch_start: tuple[bytes, ...] = ()  # b"GET <lane prefix>" of each, set with the lane
     _in_message = False  # httptools has begun a request it has not finished
     _completed = 0  # answers completed, not yet followed up (see on_response_complete)
     _completing = False
@@ -200,10 +202,10 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         if served is None:
             super()._start_asgi_task(cycle, app)
             return
-        body, headers = served
+        status, headers, body = served
         if not cycle.keep_alive:
             headers = [*headers, (b"connection", b"close")]
-        self.transport.write(self._response(200, headers, body))
+        self.transport.write(self._response(status, headers, body))
         cycle.response_started = cycle.response_complete = True
         if not cycle.keep_alive:
             self.transport.close()
@@ -271,8 +273,8 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             served = lane.serve(scope)
             if served is None:
                 break
-            body, headers = served
-            self.transport.write(self._response(200, headers, body))
+            status, headers, body = served
+            self.transport.write(self._response(status, headers, body))
             self.server_state.total_requests += 1
             data = data[head.size :]
             answered = True
@@ -325,14 +327,17 @@ def bounded_protocol(
             "max_head_bytes": max_head_bytes,
             "head_timeout": head_timeout,
             "launch_lane": launch_lane,
-            "_launch_start": f"GET {launch_lane.prefix}".encode() if launch_lane else b"",
+            "_launch_start": tuple(f"GET {p}".encode() for p in launch_lane.prefixes)
+            if launch_lane
+            else (),
         },
     )
 
 
 def uvicorn_options(settings: Settings, launch_lane: LaunchLane | None = None) -> dict[str, Any]:
-    """The connection options of ``uvicorn.run`` for ``serve`` and ``demo``; launches are
-    answered by ``launch_lane`` when given (the app's ``state.launch_lane``)."""
+    """The connection options of ``uvicorn.run`` for ``serve`` and ``demo``; launches and
+    held manifest polls are answered by ``launch_lane`` when given (the app's
+    ``state.launch_lane``)."""
     return {
         "http": bounded_protocol(
             settings.max_header_bytes, settings.header_timeout_seconds, launch_lane

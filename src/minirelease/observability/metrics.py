@@ -34,6 +34,7 @@ JOB_BUCKETS = (0.05, 0.25, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0,
 class Metrics:
     launches: Counter
     launch_seconds: Histogram
+    manifest_lane_answers: Counter
     job_seconds: Histogram
     job_failures: Counter
     builds: Counter
@@ -57,6 +58,13 @@ def _define(registry: CollectorRegistry | None) -> Metrics:
             "minirelease_launch_duration_seconds",
             "Time to answer a launch request inside the server.",
             buckets=LAUNCH_BUCKETS,
+            registry=r,
+        ),
+        manifest_lane_answers=Counter(
+            "minirelease_manifest_lane_answers",
+            "Manifest polls answered from held bytes in front of the request stack (not in "
+            "the request log), by kind (full, delta, program) and status (200, 304).",
+            ["kind", "status"],
             registry=r,
         ),
         job_seconds=Histogram(

@@ -187,11 +187,9 @@ class ManifestCache(Generic[K]):
         basis = None if self._basis is None else self._basis(snapshot, key)
         building_key = (key, snapshot.history, snapshot.serial, signer.key_id)
         with self._lock:
-            held = self._held.get(key)
-            if held is not None and self._serves(held, snapshot, signer.key_id, basis):
-                if self._limit is not None:
-                    self._held[key] = self._held.pop(key)  # the most recently requested
-                return held.signed
+            signed = self._served(snapshot, key, signer.key_id, basis)
+            if signed is not None:
+                return signed
             building = self._building.get(building_key)
             if building is None:
                 future: Future[SignedManifest | None] = Future()
@@ -211,6 +209,27 @@ class ManifestCache(Generic[K]):
                 self._hold(key, _Held(snapshot.history, signer.key_id, signed, basis))
         future.set_result(signed)
         return signed
+
+    def held(self, snapshot: RolloutSnapshot, key: K, key_id: str) -> SignedManifest | None:
+        """What ``get`` would answer at once, or None where it would build (or wait for a
+        build): never builds nor waits, for callers that must not (the event loop's
+        manifest lane, api/manifest_lane.py). None says nothing of whether the key
+        exists: ``get`` tells."""
+        basis = None if self._basis is None else self._basis(snapshot, key)
+        with self._lock:
+            return self._served(snapshot, key, key_id, basis)
+
+    def _served(
+        self, snapshot: RolloutSnapshot, key: K, key_id: str, basis: object
+    ) -> SignedManifest | None:
+        """The held manifest that answers for ``snapshot``, made the most recently
+        requested; None when there is none. Called with the lock held."""
+        held = self._held.get(key)
+        if held is None or not self._serves(held, snapshot, key_id, basis):
+            return None
+        if self._limit is not None:
+            self._held[key] = self._held.pop(key)  # the most recently requested
+        return held.signed
 
     def _serves(self, held: _Held, snapshot: RolloutSnapshot, key_id: str, basis: object) -> bool:
         if held.history is not snapshot.history or held.key_id != key_id:

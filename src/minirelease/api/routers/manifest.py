@@ -10,22 +10,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
-from minirelease.api.coded_responses import coded_response
-from minirelease.api.routers.launch import packages_path
-from minirelease.errors import NotFound
-from minirelease.rollout.manifest import SignedManifest
-from minirelease.rollout.manifest_delta import DeltaKey
+from minirelease.api.manifest_answers import (
+    CACHE_CONTROL,
+    MAX_SERIAL,
+    Manifests,
+    manifest_response,
+)
+
+__all__ = ["CACHE_CONTROL", "MAX_SERIAL", "router"]
 
 router = APIRouter(tags=["runtime"])
-
-# Five seconds of freshness keeps a halt or a raise reaching partner apps within seconds,
-# while a CDN answers the polling of every partner backend from one origin request per
-# five seconds. For ten more seconds a cache may serve the old copy while it fetches the
-# new one in the background, so pollers never wait on the origin; no longer, because a
-# halted grayscale must stop reaching users quickly. The ETag makes each refresh a 304
-# when nothing changed.
-CACHE_CONTROL = "public, max-age=5, stale-while-revalidate=10"
-MAX_SERIAL = 2**53 - 1  # what every JSON reader holds exactly
 
 
 @router.get(
@@ -53,16 +47,10 @@ def partner_app_manifest(
         Query(ge=0, le=MAX_SERIAL, description="the serial of the manifest held: a delta"),
     ] = None,
 ) -> Response:
-    state = request.app.state
-    snapshot, path = state.rollout.snapshot, packages_path(request.app)
-    signed: SignedManifest | None = None
-    if since is not None:
-        key: DeltaKey = (code, since)
-        signed = state.manifest_deltas.get(snapshot, key, path, state.signer)
-    if signed is None:
-        signed = state.manifests.get(snapshot, code, path, state.signer)
-    if signed is None:
-        raise NotFound("partner app not found")
+    # Served by the manifest lane (api/manifest_lane.py) once built; built here.
+    signed = Manifests(request.app, build=True).partner(
+        request.app.state.rollout.snapshot, code, since
+    )
     # In the coding the client prefers, compressed once per manifest; If-None-Match is
     # compared with that coding's tag.
-    return coded_response(request, signed.coded, signed.etag, {"Cache-Control": CACHE_CONTROL})
+    return manifest_response(request, signed)
