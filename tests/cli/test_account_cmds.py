@@ -10,9 +10,10 @@ __all__ = ["demo_server"]
 
 def test_login_checks_the_token_and_stores_it_for_its_owner_only(demo_server: DemoServer) -> None:
     token = demo_server.tokens["developer"]
-    done = demo_server.cli(
-        "login", "--server", demo_server.url, "--profile", "ci", user=None, stdin=token + "\n"
-    )
+    done = demo_server.cli(  # a real process, its stdin a pipe
+        "login", "--server", demo_server.url, "--profile", "ci",
+        user=None, stdin=token + "\n", process=True,
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
     stored = demo_server.home / "config" / "profiles.json"
     assert stat.S_IMODE(stored.stat().st_mode) == 0o600

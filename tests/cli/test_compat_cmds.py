@@ -18,7 +18,7 @@ def test_reports_are_judged_against_fail_on(demo_server: DemoServer, tmp_path: P
     upload(demo, "2.0.0", SCANS)
     failing = built(demo, "2.0.0", "lite")
 
-    done = demo.cli("compat", "run", failing, "--wait", "--fail-on", "fail", "--json")
+    done = demo.cli("compat", "run", failing, "--wait", "--fail-on", "fail", "--json", process=True)
     assert done.returncode == 1, done.stderr
     run = json.loads(done.stdout)  # the report is still the one document on stdout
     assert run["status"] == "finished" and run["scope"] == "full"

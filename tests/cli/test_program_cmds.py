@@ -17,7 +17,7 @@ def test_list_show_update_round_trip(demo_server: DemoServer) -> None:
         (mp_id, ws_id, "Coffee Order")
     ]
     assert demo_server.json("mini-programs", "list", "--workspace", ws_id) == everything
-    table = demo_server.cli("mini-programs", "list")
+    table = demo_server.cli("mini-programs", "list", process=True)
     assert table.returncode == 0 and mp_id in table.stdout and "Coffee Order" in table.stdout
 
     shown = demo_server.json("mini-programs", "show", mp_id)

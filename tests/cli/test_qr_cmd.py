@@ -83,7 +83,7 @@ def test_without_a_file_the_code_is_drawn_with_its_link(
     demo_server: DemoServer, built_release: str
 ) -> None:
     files_before = sorted(demo_server.home.iterdir())
-    done = demo_server.cli(*_qr(demo_server, "trial", "--release", built_release))
+    done = demo_server.cli(*_qr(demo_server, "trial", "--release", built_release), process=True)
     assert done.returncode == 0, done.stderr
     *drawing, link = done.stdout.rstrip("\n").splitlines()
     assert link.startswith("superapp://mini?appId=")

@@ -65,7 +65,7 @@ def test_a_release_from_create_to_released(demo_server: DemoServer, tmp_path: Pa
         "detail": f"a compatibility run: minirelease compat run {rid} --wait",
     }
     # An action the release's step does not allow: exit 1, the server's code.
-    refused = demo.cli("release", "apply", rid, "--json")
+    refused = demo.cli("release", "apply", rid, "--json", process=True)
     assert refused.returncode == 1
     assert json.loads(refused.stdout)["error"]["code"] == "invalid_transition"
     assert refused.stderr.startswith("error: ") and "[invalid_transition]" in refused.stderr

@@ -83,6 +83,6 @@ def test_pilot_grayscale_full_then_rollback_and_removal(
     assert denied.returncode == 1
     removed = demo.json("release", "review-removal", "approve", *pair, user="superapp-reviewer")
     assert removed["removal"]["status"] == "removed"
-    human = demo.cli("release", "rollback", *pair)
+    human = demo.cli("release", "rollback", *pair, process=True)
     assert human.returncode == 1 and human.stdout == ""
     assert "nothing is online to roll back [invalid_transition]" in human.stderr

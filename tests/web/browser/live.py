@@ -16,6 +16,7 @@ from minirelease.cli import demo
 from minirelease.compat.lab import CompatibilityLab
 from minirelease.config import Settings
 from minirelease.db import make_engine, make_session_factory
+from minirelease.http.wire import uvicorn_options
 from tests.releases.live import serving_in_thread
 
 
@@ -41,16 +42,24 @@ class LiveConsole:
 
 @contextmanager
 def serving_demo(
-    database_url: str, data_dir: Path, *, lab: CompatibilityLab | None = None
+    database_url: str,
+    data_dir: Path,
+    *,
+    lab: CompatibilityLab | None = None,
+    wire: bool = False,
+    **options: Any,
 ) -> Iterator[LiveConsole]:
     """Serve the demo's world on an empty database at ``database_url``. ``lab`` is a
-    shared compatibility lab, or None for the app's own (closed when it stops)."""
+    shared compatibility lab, or None for the app's own (closed when it stops); ``wire``:
+    with the connection options ``minirelease demo`` serves with; ``options`` are more
+    settings."""
     settings = Settings(
         data_dir=data_dir,
         database_url=database_url,
         job_threads=2,
         deadline_check_seconds=3600,
         ramp_check_seconds=3600,
+        **options,
     )
     settings.ensure_dirs()
     migrate.upgrade(database_url)
@@ -59,7 +68,8 @@ def serving_demo(
         session_factory = make_session_factory(engine)
         people = demo.seed(settings, session_factory)
         app = create_app(settings, session_factory, run_jobs=True, lab=lab)
-        with serving_in_thread(app) as url:
+        served = uvicorn_options(settings, app.state.launch_lane) if wire else {}
+        with serving_in_thread(app, **served) as url:
             yield LiveConsole(url, settings, session_factory, people)
     finally:
         engine.dispose()
