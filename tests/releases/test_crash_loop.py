@@ -22,9 +22,13 @@ from tests.releases.live import wait_until
 from tests.releases.stack import API, Stack
 
 CYCLES = 20
-# Builds and compatibility runs of one to three seconds, so that the kills land before,
-# during and after the work.
-PACKAGE = heavy_zip(modules=1500, blocks_per_module=8)
+
+
+def _package() -> bytes:
+    """Builds and compatibility runs of one to three seconds, so that the kills land
+    before, during and after the work. Made when the test runs, not when every worker
+    collects the module (heavy_zip keeps it for the other database)."""
+    return heavy_zip(modules=1500, blocks_per_module=8)
 
 
 def _testable(stack: Stack) -> list[str]:
@@ -60,12 +64,12 @@ def test_killing_the_server_in_a_loop_leaves_nothing_stuck_or_twice(stack: Stack
                 )
                 assert started.status_code == 202, started.text
             else:
-                stack.release(client, PACKAGE, version=f"1.0.{cycle}")
+                stack.release(client, _package(), version=f"1.0.{cycle}")
         time.sleep(chance.uniform(0.05, 2.0))
         server.kill()
 
     final = stack.serve()
-    wait_until(lambda: _settled(stack), timeout=240, interval=0.2)
+    wait_until(lambda: _settled(stack), timeout=240, interval=0.05)
     final.stop()
 
     with stack.sessions() as session:

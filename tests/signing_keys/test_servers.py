@@ -23,6 +23,7 @@ from minirelease.build.signing import Signer, load_or_create_signing_key
 from minirelease.config import Settings
 from minirelease.db import make_engine, make_session_factory
 from minirelease.resolver import KeyRing, Resolver, SignatureInvalid
+from tests.cli.live_demo import run_in_process
 from tests.factories import Factory
 from tests.releases.live import ROOT, ServerProcess
 
@@ -72,12 +73,18 @@ class Servers:
         """The key a server created in its data directory."""
         return load_or_create_signing_key(self.tmp_path / f"data-{name}")
 
-    def cli(self, *args: str, data: str = "cli") -> subprocess.CompletedProcess[str]:
+    def cli(
+        self, *args: str, data: str = "cli", process: bool = False
+    ) -> subprocess.CompletedProcess[str]:
+        """``minirelease ARGS`` on the servers' database: in the test's process (the
+        server's modules are loaded already), or with ``process`` in one of its own."""
         env = {
             **os.environ,
             "MINIRELEASE_DATABASE_URL": self.database_url,
             "MINIRELEASE_DATA_DIR": str(self.tmp_path / f"data-{data}"),
         }
+        if not process:
+            return run_in_process(list(args), env, ROOT)
         return subprocess.run(
             [sys.executable, "-m", "minirelease.cli.main", *args],
             cwd=ROOT,
@@ -134,7 +141,7 @@ def test_a_second_server_with_another_key_refuses_to_start(servers: Servers) -> 
     assert f"the active signing key recorded in the database is {first_key}" in log
     assert "MINIRELEASE_SIGNING_KEY_FILE" in log
     # A worker with that data directory's key refuses too: it would sign builds.
-    worker = servers.cli("worker", data="b")
+    worker = servers.cli("worker", data="b", process=True)
     assert worker.returncode == 1
     assert f"signing key {second_key} is not the platform's active" in worker.stderr
 
@@ -158,7 +165,7 @@ def test_rotation_publishes_both_keys_until_the_old_one_is_retired(servers: Serv
 
     key_file = servers.tmp_path / "new-key.pem"
     new = new_key_file(key_file)
-    rotated = servers.cli("keys", "rotate", "--new-key-file", str(key_file), "--json")
+    rotated = servers.cli("keys", "rotate", "--new-key-file", str(key_file), "--json", process=True)
     assert rotated.returncode == 0, rotated.stderr
     assert json.loads(rotated.stdout)["key_id"] == new.key_id
 
