@@ -15,10 +15,11 @@ from sqlalchemy.orm import sessionmaker
 
 from minirelease import migrate
 from minirelease.api.app import create_app
+from minirelease.compat.lab import CompatibilityLab
 from minirelease.config import Settings
 from minirelease.db import make_engine
 from tests.databases import own_database_url, postgres_engine
-from tests.engines import SHARED_LAB, close_shared
+from tests.engines import REPLAYING_LAB, close_shared
 from tests.factories import Factory
 
 # Fixtures shared across test packages: a live server scenario for concurrency tests, and
@@ -94,8 +95,18 @@ def settings(tmp_path: Path, engine: Engine) -> Settings:
 
 
 @pytest.fixture
-def client(settings: Settings, session_factory: sessionmaker[Any]) -> Iterator[TestClient]:
-    app = create_app(settings, session_factory=session_factory, run_jobs=False, lab=SHARED_LAB)
+def compat_lab() -> CompatibilityLab:
+    """The lab the ``client`` fixture's app runs compatibility runs in: the real lab's
+    replays of what it already ran (tests/replaying_lab.py). Modules about the runs
+    themselves import ``tests.engines.real_compat_lab``, the real lab, over it."""
+    return REPLAYING_LAB
+
+
+@pytest.fixture
+def client(
+    settings: Settings, session_factory: sessionmaker[Any], compat_lab: CompatibilityLab
+) -> Iterator[TestClient]:
+    app = create_app(settings, session_factory=session_factory, run_jobs=False, lab=compat_lab)
     with TestClient(app, raise_server_exceptions=True) as test_client:
         yield test_client
 

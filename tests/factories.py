@@ -56,6 +56,15 @@ class Factory:
     def __init__(self, session_factory: sessionmaker[Any], settings: Settings) -> None:
         self.session_factory = session_factory
         self.settings = settings
+        self._stable = itertools.count(1)
+
+    def stable_code(self, stem: str) -> str:
+        """``stem``, then ``stem-2``, ``stem-3``... in the order a test asks (a factory is
+        one test's): the same codes in every test, so that what they name (a partner app
+        quoted in compatibility reports) is the same too, and the replaying lab
+        (tests/replaying_lab.py) can replay one test's run in the next."""
+        n = next(self._stable)
+        return stem if n == 1 else f"{stem}-{n}"
 
     def _save(self, *rows: Any) -> None:
         with self.session_factory() as session:

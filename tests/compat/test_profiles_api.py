@@ -12,6 +12,7 @@ from sqlalchemy.orm import sessionmaker
 from minirelease.audit import AuditEvent
 from minirelease.compat.models import CompatProfile
 from tests.compat.programs import program
+from tests.engines import real_compat_lab  # noqa: F401  (`client` on the real lab)
 from tests.factories import Factory
 from tests.releases.flow import API, built, problem, scenario
 

@@ -95,6 +95,7 @@ def scenario(client: TestClient, factory: Factory, **partner_fields: Any) -> Sce
     workspace, owner = factory.workspace()
     mp = factory.mini_program(workspace, owner, server_domains=["api.example.com"])
     developer = factory.member(workspace, "developer", mini_programs=(mp,))
+    partner_fields.setdefault("code", factory.stable_code("wallet"))
     partner = factory.partner_app(capability_profile=shipped_profile("wallet"), **partner_fields)
     return Scenario(
         client=client,

@@ -13,6 +13,7 @@ from sqlalchemy.orm import sessionmaker
 from minirelease.releases.compat_progress import ProgressWriter
 from minirelease.releases.models import CompatibilityRun
 from tests.compat.programs import program
+from tests.engines import real_compat_lab  # noqa: F401  (`client` on the real lab)
 from tests.factories import Factory
 from tests.releases.flow import Scenario, built, scenario
 

@@ -15,6 +15,7 @@ from minirelease.config import Settings
 from minirelease.jobs import Job
 from minirelease.storage.local import LocalBlobStore
 from tests.compat.programs import program
+from tests.engines import real_compat_lab  # noqa: F401  (`client` on the real lab)
 from tests.factories import Factory
 from tests.releases.flow import Scenario, after_test, built, problem, scenario
 

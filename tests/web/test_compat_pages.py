@@ -16,6 +16,7 @@ from sqlalchemy.orm import sessionmaker
 from minirelease.api.deps import CONSOLE_SESSION_COOKIE
 from minirelease.releases.models import CompatibilityRun
 from minirelease.web.auth import SESSION_COOKIE
+from tests.engines import real_compat_lab  # noqa: F401  (`client` on the real lab)
 from tests.factories import Actor, Factory
 from tests.releases.flow import built
 from tests.releases.test_compatibility_api import FAULTY

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from minirelease.partners.defaults import shipped_profile
 from tests.compat.real.corpus import H5_DOMAINS, SERVER_DOMAINS, compare, load_corpus, summary
+from tests.engines import real_compat_lab  # noqa: F401  (`client` on the real lab)
 from tests.factories import Factory
 from tests.miniprograms.test_versions_api import upload
 from tests.packages.zips import zip_bytes
