@@ -6,8 +6,9 @@ an icon and one uploaded version whose package is in the blob store, released an
 on the partner app; the workspace has a pending invitation for a developer and one for a
 master; the owner has a spare API token.
 
-Built with the factories (rows written directly, no HTTP) so a fresh one per test is cheap;
-the test's transaction rolls it back."""
+Built with the factories (rows written directly, no HTTP); the test's transaction rolls it
+back. The permission matrix and the hostile-input suite build it once per module and
+database and run each case in a savepoint of it (tests/api/worlds.py)."""
 
 from __future__ import annotations
 

@@ -21,16 +21,25 @@ class State:
 
 
 def capture(session_factory: sessionmaker[Any], settings: Settings) -> State:
+    return State(rows_of(session_factory), files_of(settings))
+
+
+def rows_of(session_factory: sessionmaker[Any]) -> dict[str, list[str]]:
+    """Every row of every table, by table."""
     rows: dict[str, list[str]] = {}
     with session_factory() as session:
         for table in Base.metadata.sorted_tables:
             rows[table.name] = sorted(repr(tuple(row)) for row in session.execute(select(table)))
-    files = sorted(
+    return rows
+
+
+def files_of(settings: Settings) -> list[str]:
+    """Every file under the data directory, by its path there."""
+    return sorted(
         str(path.relative_to(settings.data_dir))
         for path in settings.data_dir.rglob("*")
         if path.is_file()
     )
-    return State(rows, files)
 
 
 def audit_event_count(session_factory: sessionmaker[Any]) -> int:

@@ -1,7 +1,8 @@
 """No 500 for any bad input (issue 2, "errors"): every API route in scope, sent hostile
 bodies, path ids and query values by a platform admin and by a workspace owner, answers
 below 500, and every error is problem+json with a stable code of design §7. Unknown routes
-and wrong methods too."""
+and wrong methods too. Each test runs on the scenario as built (once per module and
+database; each test in a savepoint rolled back after it: tests/api/worlds.py)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from tests.api import calls
 from tests.api.calls import Endpoint
 from tests.api.hostile import Attack, attacks
 from tests.api.routes import api_routes, in_scope_routes
-from tests.api.scenario import OWNER, PLATFORM_ADMIN, Scenario, build_scenario
-from tests.factories import Factory
+from tests.api.scenario import OWNER, PLATFORM_ADMIN, Scenario
+from tests.api.worlds import Case, World
 
 STABLE_CODES = {
     "not_found": 404,
@@ -90,18 +91,18 @@ def test_every_route_in_scope_is_attacked() -> None:
 @pytest.mark.parametrize("caller", [PLATFORM_ADMIN, OWNER])
 @pytest.mark.parametrize("endpoint", ROUTE_ENDPOINTS, ids=lambda e: e.name)
 def test_hostile_inputs_never_cause_a_server_error(
-    endpoint: Endpoint, caller: str, api_client: TestClient, factory: Factory
+    endpoint: Endpoint, caller: str, scenario_world: World[Scenario], case_client: TestClient
 ) -> None:
-    scenario = build_scenario(factory)
+    scenario = scenario_world.built
     headers = scenario.headers(caller)
     failures = []
     count = 0
     for attack in attacks(
-        endpoint, endpoint.build(scenario), query_parameters(api_client, endpoint)
+        endpoint, endpoint.build(scenario), query_parameters(case_client, endpoint)
     ):
         count += 1
         try:
-            response = send(api_client, attack, headers)
+            response = send(case_client, attack, headers)
         except Exception as exc:  # the test client re-raises what the app did not handle
             failures.append(f"{attack.what}: raised {exc!r}")
             continue
@@ -122,15 +123,15 @@ def _paths_in_scope(scenario: Scenario) -> dict[str, str]:
     return concrete
 
 
-def test_wrong_methods_are_405(api_client: TestClient, factory: Factory) -> None:
-    scenario = build_scenario(factory)
+def test_wrong_methods_are_405(scenario_world: World[Scenario], case_client: TestClient) -> None:
+    scenario = scenario_world.built
     served = api_routes()
     checked = 0
     for template, url in _paths_in_scope(scenario).items():
         for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
             if (method, template) in served:
                 continue
-            response = api_client.request(method, url, headers=scenario.headers(PLATFORM_ADMIN))
+            response = case_client.request(method, url, headers=scenario.headers(PLATFORM_ADMIN))
             assert response.status_code == 405, f"{method} {template}"
             assert problem_of(response) is None, f"{method} {template}"
             assert response.json()["code"] == "method_not_allowed"
@@ -154,10 +155,10 @@ def test_wrong_methods_are_405(api_client: TestClient, factory: Factory) -> None
 )
 @pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
 def test_unknown_routes_are_404_problems(
-    path: str, method: str, api_client: TestClient, factory: Factory
+    path: str, method: str, scenario_case: Case, case_client: TestClient
 ) -> None:
-    admin = factory.user(platform_admin=True)
-    response = api_client.request(method, path, headers=admin.headers, content=b"{")
+    admin = scenario_case.factory.user(platform_admin=True)
+    response = case_client.request(method, path, headers=admin.headers, content=b"{")
     assert response.status_code == 404
     assert problem_of(response) is None
     assert response.json()["code"] == "not_found"

@@ -1,5 +1,7 @@
 """The role-by-endpoint permission matrix (issue 2, "authorization in one place"): every
-caller against every API route in scope, each pair one test on a fresh scenario.
+caller against every API route in scope, each pair one test on the scenario as built
+(once per module and database; each test in a savepoint rolled back after it, on a copy of
+its files: tests/api/worlds.py).
 
 The expectations follow design §2 and the role → permission table: 401 without valid
 credentials, 404 for what the caller cannot see (no existence leak), 403 for what they can
@@ -10,18 +12,15 @@ nothing either; a change that succeeds records its audit event."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import sessionmaker
 
-from minirelease.config import Settings
 from tests.api import calls, state
 from tests.api.calls import Endpoint
 from tests.api.routes import in_scope_routes
-from tests.api.scenario import CALLERS, build_scenario
-from tests.factories import Factory
+from tests.api.scenario import CALLERS, Scenario
+from tests.api.worlds import Case, World
 
 REFUSAL_CODES = {401: "unauthenticated", 403: "permission_denied", 404: "not_found"}
 
@@ -142,21 +141,32 @@ def test_every_row_allows_someone_and_refuses_someone() -> None:
         assert statuses & set(REFUSAL_CODES), r.endpoint.name
 
 
+@pytest.fixture(scope="module")
+def pristine(scenario_world: World[Scenario]) -> tuple[dict[str, list[str]], int]:
+    """The rows and the audit event count every case starts from: the world's, as built
+    (each case runs in a savepoint rolled back after it)."""
+    built = scenario_world
+    return state.rows_of(built.session_factory), state.audit_event_count(built.session_factory)
+
+
 @pytest.mark.parametrize(("endpoint", "caller", "expected"), CASES)
 def test_permission(
     endpoint: Endpoint,
     caller: str,
     expected: int,
-    api_client: TestClient,
-    factory: Factory,
-    session_factory: sessionmaker[Any],
-    settings: Settings,
+    scenario_world: World[Scenario],
+    pristine: tuple[dict[str, list[str]], int],
+    scenario_case: Case,
+    case_client: TestClient,
 ) -> None:
-    scenario = build_scenario(factory)
-    before = state.capture(session_factory, settings)
-    events_before = state.audit_event_count(session_factory)
+    scenario = scenario_world.built
+    session_factory, settings = scenario_case.session_factory, scenario_case.settings
+    rows_before, events_before = pristine
+    # The files as the case starts: the world's, and what serving it opened (on SQLite,
+    # the rate-limit counters' database and its journal).
+    before = state.State(rows_before, state.files_of(settings))
 
-    response = endpoint.send(api_client, endpoint.build(scenario), scenario.headers(caller))
+    response = endpoint.send(case_client, endpoint.build(scenario), scenario.headers(caller))
 
     assert response.status_code == expected, response.text
     if expected in REFUSAL_CODES:

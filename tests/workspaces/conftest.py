@@ -19,6 +19,7 @@ from tests.workspaces.helpers import (
     MembershipOf,
     MemberState,
     Team,
+    build_team,
 )
 
 
@@ -79,17 +80,7 @@ def invitation_rows(session_factory: sessionmaker[Any]) -> InvitationRows:
 @pytest.fixture
 def team(factory: Factory) -> Team:
     """Two of each role; the developers are assigned the one mini program."""
-    workspace, owner = factory.workspace()
-    mp = factory.mini_program(workspace, owner)
-    people = {
-        "owner": owner,
-        "owner2": factory.member(workspace, "owner"),
-        "master": factory.member(workspace, "master"),
-        "master2": factory.member(workspace, "master"),
-        "developer": factory.member(workspace, "developer", mini_programs=(mp,)),
-        "developer2": factory.member(workspace, "developer", mini_programs=(mp,)),
-    }
-    return Team(workspace, mp, people)
+    return build_team(factory)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from sqlalchemy.orm import sessionmaker
 from minirelease.audit import AuditEvent
 from minirelease.miniprograms.models import MiniProgram
 from minirelease.workspaces.models import Invitation, Membership, Workspace
-from tests.factories import Actor
+from tests.factories import Actor, Factory
 
 AuditLog = Callable[..., list[AuditEvent]]
 MembershipOf = Callable[[str, str], Membership | None]
@@ -34,6 +34,21 @@ class Team:
 
     def url(self, name: str) -> str:
         return f"/api/v1/workspaces/{self.workspace.id}/members/{self.people[name].id}"
+
+
+def build_team(factory: Factory) -> Team:
+    """Two of each role; the developers are assigned the one mini program."""
+    workspace, owner = factory.workspace()
+    mp = factory.mini_program(workspace, owner)
+    people = {
+        "owner": owner,
+        "owner2": factory.member(workspace, "owner"),
+        "master": factory.member(workspace, "master"),
+        "master2": factory.member(workspace, "master"),
+        "developer": factory.member(workspace, "developer", mini_programs=(mp,)),
+        "developer2": factory.member(workspace, "developer", mini_programs=(mp,)),
+    }
+    return Team(workspace, mp, people)
 
 
 def as_state(snapshot: dict[str, Any] | None) -> tuple[str, bool, set[str]]:

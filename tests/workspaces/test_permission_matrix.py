@@ -1,16 +1,22 @@
 """Every kind of caller against every workspace endpoint: 404 for who may not see the
-workspace, 403 for who sees it but may not act, 401 without credentials."""
+workspace, 403 for who sees it but may not act, 401 without credentials. The team is built
+once per module and database; each case (its caller made, its requests sent) runs in a
+savepoint rolled back after it (tests/api/worlds.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import httpx2
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
+from tests.api import worlds
+from tests.api.worlds import Case, World
 from tests.factories import Actor, Factory
-from tests.workspaces.helpers import Team, invite
+from tests.workspaces.helpers import Team, build_team, invite
 
 CALLERS = [
     "owner",
@@ -85,14 +91,36 @@ def _caller(factory: Factory, team: Team, kind: str) -> Actor | None:
     return makers[kind]()
 
 
+@pytest.fixture(scope="module")
+def team_world(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World[Team]]:
+    """The team, built once per module and database; each case runs in a savepoint of it
+    (tests/api/worlds.py)."""
+    with worlds.world(engine, tmp_path_factory.mktemp("team"), build_team) as built:
+        yield built
+
+
+@pytest.fixture(scope="module")
+def team_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
+    """One app for the module's cases, pointed at each in turn (``worlds.serve``)."""
+    return worlds.unbound_app(tmp_path_factory.mktemp("team-app"))
+
+
+@pytest.fixture
+def team_case(team_world: World[Team]) -> Iterator[Case]:
+    with worlds.case(team_world) as case:
+        yield case
+
+
 @pytest.mark.parametrize("endpoint", list(MATRIX))
 @pytest.mark.parametrize("kind", CALLERS)
 def test_permission_matrix(
-    client: TestClient, factory: Factory, team: Team, endpoint: str, kind: str
+    team_world: World[Team], team_app: FastAPI, team_case: Case, endpoint: str, kind: str
 ) -> None:
-    caller = _caller(factory, team, kind)
+    team = team_world.built
+    caller = _caller(team_case.factory, team, kind)
     headers = caller.headers if caller is not None else {}
-    response = CALLS[endpoint](client, team, headers)
+    with worlds.serve(team_app, team_case.settings, team_case.session_factory) as client:
+        response = CALLS[endpoint](client, team, headers)
     expected = MATRIX[endpoint][CALLERS.index(kind)]
     assert response.status_code == expected, response.text
     if expected >= 400:
