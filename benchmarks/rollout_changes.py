@@ -12,7 +12,9 @@ The database is a temporary schema of the given one, dropped at the end. Target:
 sustained, and launches keeping their p99 (within 1 ms or 50 % of the quiet run's; the
 quiet run's own p99 target is benchmarks/launch.py's). The raises are made on the rows
 directly (what ``set_grayscale`` changes, without its audit event and permission checks);
-the server sees the same rows change. Needs wrk (`apt-get install wrk`)."""
+the server sees the same rows change. On two or more CPUs the server runs on one and wrk
+and the changer share another (``--no-pin``: the scheduler places them). Needs wrk
+(`apt-get install wrk`)."""
 
 from __future__ import annotations
 
