@@ -197,7 +197,13 @@ UNTHROTTLED = {
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", metavar="URL", default=DEFAULT_POSTGRES)
-    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=80,
+        help="runs per round (a worker's first run starts its lab and engine processes: "
+        "40 runs left that start-up a tenth of the 2-worker round's time)",
+    )
     parser.add_argument(
         "--repeat", type=int, default=3, help="rounds of (1 worker, 2 workers); best of each"
     )
